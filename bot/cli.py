@@ -1,0 +1,171 @@
+"""`careerbot` / `python -m bot`: run, check, sync, db, quiz, ask.
+
+Every failure a person can cause (missing token, broken content, unusable database) ends with one
+clear line on stderr and exit code 2; a token Discord rejects ends with exit code 1. No tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import discord
+from pydantic import ValidationError
+
+from bot.content import Content, ContentError, dump_for_check, load_content
+from bot.settings import Settings
+from bot.storage import Storage, StorageError
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class Fatal(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in err["loc"]).upper()
+        raise Fatal(f"setting {field}: {err['msg']} (see .env.example)") from None
+
+
+def _content(settings: Settings) -> Content:
+    try:
+        return load_content(settings.content_dir)
+    except ContentError as exc:
+        raise Fatal(str(exc)) from None
+
+
+def _token(settings: Settings) -> str:
+    if settings.discord_token is None:
+        raise Fatal("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there")
+    return settings.discord_token.get_secret_value()
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # discord.py's own INFO lines are useful; its DEBUG gateway payloads are noise.
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
+
+
+async def _run_bot(settings: Settings, content: Content, *, sync_only: bool, guild: int | None) -> None:
+    from bot.client import CareerBot
+
+    token = _token(settings)
+    bot = CareerBot(settings, content)
+    if sync_only:
+        bot.force_sync = (True, guild)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+    try:
+        async with bot:
+            if sync_only:
+                await bot.login(token)  # setup_hook runs here and performs the forced sync
+            else:
+                await bot.start(token)
+    except discord.LoginFailure:
+        raise Fatal("Discord rejected DISCORD_TOKEN: check the token in .env", EXIT_REJECTED) from None
+    except discord.PrivilegedIntentsRequired:
+        raise Fatal("Discord refused a privileged intent; careerbot needs none", EXIT_REJECTED) from None
+    except StorageError as exc:
+        raise Fatal(str(exc)) from None
+
+
+async def _db(settings: Settings, action: str, target: Path | None) -> str:
+    storage = Storage(settings.database_path)
+    try:
+        await storage.open()
+    except StorageError as exc:
+        raise Fatal(str(exc)) from None
+    try:
+        if action == "backup":
+            assert target is not None
+            await storage.backup(target.resolve())
+            return f"backed up {settings.database_path} to {target.resolve()}"
+        return f"{settings.database_path}: schema version {await storage.schema_version()}"
+    finally:
+        await storage.close()
+
+
+def _ask(content: Content, args: argparse.Namespace) -> None:
+    from bot.faq import FaqRetriever, match_json
+
+    retriever = FaqRetriever(content.faq)
+    questions = sys.stdin if args.stdin else [" ".join(args.question)]
+    for line in questions:
+        question = line.rstrip("\n")
+        match = retriever.ask(question)
+        if args.json:
+            print(json.dumps(match_json(match), ensure_ascii=False), flush=True)
+        elif match.entry is None:
+            closest = ", ".join(e.topic for e in match.suggestions) or "none"
+            print(f"That isn't something the article covers. Closest topics: {closest}", flush=True)
+        else:
+            print(f"{match.entry.question}\n\n{match.entry.answer}\n\n(article section: {match.entry.section})")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="careerbot", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord and serve (default)")
+    sub.add_parser("check", help="validate settings and content without a token")
+    sync = sub.add_parser("sync", help="force a command sync")
+    sync.add_argument("--guild", type=int, default=None, help="sync to this guild instead of globally")
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("migrate", help="apply pending migrations")
+    backup = dbsub.add_parser("backup", help="online backup, safe while the bot runs")
+    backup.add_argument("path", type=Path)
+    quiz = sub.add_parser("quiz", help="take the career quiz in the terminal")
+    quiz.add_argument("--save", action="store_true", help="store the session and result in the database")
+    quiz.add_argument("--user-id", type=int, default=0, help="member id to store under with --save")
+    ask = sub.add_parser("ask", help="ask the FAQ a question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--stdin", action="store_true", help="read one question per line until EOF")
+    ask.add_argument("question", nargs="*")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = _settings()
+        _logging(settings)
+        content = _content(settings)
+        if command == "check":
+            print(json.dumps({"settings": "ok", **dump_for_check(content)}, indent=2))
+        elif command in ("run", "sync"):
+            asyncio.run(_run_bot(settings, content, sync_only=command == "sync", guild=getattr(args, "guild", None)))
+        elif command == "db":
+            print(asyncio.run(_db(settings, args.db_command, getattr(args, "path", None))))
+        elif command == "quiz":
+            from bot.quiz_cli import run_terminal_quiz
+
+            return asyncio.run(run_terminal_quiz(content, settings, sys.stdin, sys.stdout, args.save, args.user_id))
+        elif command == "ask":
+            if not args.stdin and not args.question:
+                raise Fatal("ask needs a question, or --stdin")
+            _ask(content, args)
+    except Fatal as exc:
+        print(f"careerbot: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK

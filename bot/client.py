@@ -1,0 +1,155 @@
+"""CareerBot: the discord.py client that wires settings, content, storage and the cogs together."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import time
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.content import Content
+from bot.faq import FaqRetriever
+from bot.settings import Settings
+from bot.storage import Storage
+
+log = logging.getLogger("careerbot")
+
+# Loaded in this order; an explicit list so a stray file in cogs/ is never loaded by accident.
+EXTENSIONS: tuple[str, ...] = ("cogs.meta",)
+
+GLOBAL_SCOPE = "global"
+
+
+def point_at(settings: Settings) -> None:
+    """Send REST and gateway traffic where settings say (a proxy, or the loopback fake in tests)."""
+    if settings.discord_api_base_url:
+        discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def error_reference() -> str:
+    return secrets.token_hex(3).upper()
+
+
+async def answer_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Always answer a failed interaction, so nothing is left "thinking", and log it with a reference."""
+    ref = error_reference()
+    command = interaction.command.qualified_name if interaction.command else None
+    custom_id = interaction.data.get("custom_id") if interaction.data else None
+    log.error(
+        "interaction failed ref=%s command=%s custom_id=%s user=%s",
+        ref,
+        command,
+        custom_id,
+        interaction.user.id,
+        exc_info=error,
+    )
+    text = f"Something went wrong on my side. If it keeps happening, tell a moderator: reference `{ref}`."
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the member about error ref=%s", ref)
+
+
+class CareerTree(app_commands.CommandTree["CareerBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction[CareerBot], error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CommandOnCooldown):
+            await _say(interaction, f"Easy there: try again in {error.retry_after:.0f} s.")
+            return
+        if isinstance(error, app_commands.CheckFailure):
+            await _say(interaction, str(error) or "You can't use this command here.")
+            return
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        await answer_error(interaction, original)
+
+
+async def _say(interaction: discord.Interaction[Any], text: str) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+class CareerBot(commands.Bot):
+    def __init__(self, settings: Settings, content: Content, *, extensions: tuple[str, ...] = EXTENSIONS) -> None:
+        # Default intents carry no privileged ones; guild/DM messages stay on so mentions arrive.
+        intents = discord.Intents.default()
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=CareerTree,
+            help_command=None,
+            guild_ready_timeout=settings.guild_ready_timeout,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.content = content
+        self.storage = Storage(settings.database_path)
+        self.faq = FaqRetriever(content.faq)
+        self.extensions_to_load = extensions
+        self.synced_scopes: list[str] = []
+        # `careerbot sync [--guild ID]` sets this to force one sync instead of the hash policy.
+        self.force_sync: tuple[bool, int | None] = (False, None)
+
+    async def login(self, token: str) -> None:
+        point_at(self.settings)
+        await super().login(token)
+
+    async def setup_hook(self) -> None:
+        await self.storage.open()
+        for ext in self.extensions_to_load:
+            await self.load_extension(ext)
+        force, guild_id = self.force_sync
+        await self.apply_sync_policy(force=force, guild_id=guild_id)
+        log.info(
+            "ready to connect: content %s, quiz %s, schema %s",
+            self.content.content_version,
+            self.content.quiz_version,
+            await self.storage.schema_version(),
+        )
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await self.storage.close()
+
+    # ------------------------------------------------------------ command sync
+
+    def tree_hash(self, guild: discord.abc.Snowflake | None) -> str:
+        payload = [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
+        payload.sort(key=lambda c: (c.get("type", 1), c["name"]))
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    async def apply_sync_policy(self, *, force: bool = False, guild_id: int | None = None) -> bool:
+        """Sync one scope when its tree changed since the last successful sync (or when forced)."""
+        target = guild_id if guild_id is not None else self.settings.dev_guild_id
+        guild = discord.Object(id=target) if target is not None else None
+        if guild is not None:
+            # Global commands copied to the dev guild appear instantly there (not in DMs).
+            self.tree.copy_global_to(guild=guild)
+        scope = f"guild:{target}" if target is not None else GLOBAL_SCOPE
+        app_id = self.application_id
+        assert app_id is not None, "setup_hook runs after login, which sets application_id"
+        digest = self.tree_hash(guild)
+        if not force and await self.storage.tree_hash(app_id, scope) == digest:
+            log.info("command tree unchanged for %s; not syncing", scope)
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.storage.set_tree_hash(app_id, scope, digest, time.time())
+        self.synced_scopes.append(scope)
+        log.info("synced %d commands to %s", len(synced), scope)
+        return True

@@ -1,0 +1,341 @@
+"""Content models for data/*.yaml and their loader.
+
+Everything the bot says about the two careers lives in YAML, validated here at start-up: a broken
+file stops the bot with ``file: path.to.field: reason`` instead of failing later inside a click.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SectionId = Literal["which-path", "difference", "salary", "entry", "skills", "switch", "summary"]
+TrackId = Literal["ai", "ml"]
+Outcome = Literal["ai", "ml", "hybrid"]
+TRACK_IDS: tuple[TrackId, ...] = ("ai", "ml")
+
+# Discord limits the content must fit (checked here so a long label fails at start-up, not on click).
+BUTTON_LABEL_MAX = 80
+SELECT_TEXT_MAX = 100
+CUSTOM_ID_MAX = 100
+# The widest session id a custom_id must carry: SQLite rowids are 64-bit, at most 19 digits.
+SESSION_ID_DIGITS = 19
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=40)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class ContentError(Exception):
+    """A content file is broken; ``str()`` is ``file: path.to.field: reason``."""
+
+    def __init__(self, file: str, location: str, reason: str) -> None:
+        self.file, self.location, self.reason = file, location, reason
+        super().__init__(f"{file}: {location}: {reason}" if location else f"{file}: {reason}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- careers.yaml
+
+
+class Claim(_Model):
+    """One statement the bot makes, with the article section it rests on."""
+
+    text: Text
+    section: SectionId
+
+
+class Skill(_Model):
+    id: Slug
+    name: Annotated[str, Field(min_length=1, max_length=SELECT_TEXT_MAX)]
+    why: Text
+    section: SectionId
+
+
+class Salary(_Model):
+    minimum: Annotated[int, Field(gt=0)]
+    maximum: Annotated[int, Field(gt=0)]
+    currency: Literal["USD"]
+    label: Text  # as the article writes it, e.g. "$110-160k"
+    basis: Text  # what the figure is, with the article's qualifiers
+    section: SectionId
+
+
+class Track(_Model):
+    id: TrackId
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    tagline: Claim
+    salary: Salary
+    what_they_do: list[Claim] = Field(min_length=1)
+    daily_work: list[Claim] = Field(min_length=1)
+    entry: list[Claim] = Field(min_length=1)
+    skills: list[Skill] = Field(min_length=3)
+    outlook: list[Claim] = Field(min_length=1)
+    switch_in: list[Claim] = Field(min_length=1)  # how someone from the other track moves here
+    try_it: Claim  # a first step for a hybrid result
+
+
+class Article(_Model):
+    title: Text
+    author: Text
+    author_role: Text
+    sections: dict[SectionId, Text]
+
+
+class Careers(_Model):
+    article: Article
+    tracks: list[Track] = Field(min_length=2, max_length=2)
+    salary_caveats: list[Claim] = Field(min_length=1)
+    switching: list[Claim] = Field(min_length=1)
+    hybrid: Claim
+
+    def track(self, track_id: TrackId) -> Track:
+        return next(t for t in self.tracks if t.id == track_id)
+
+
+# ---------------------------------------------------------------- quiz.yaml
+
+
+class Weights(_Model):
+    ai: Annotated[int, Field(ge=0, le=3)]
+    ml: Annotated[int, Field(ge=0, le=3)]
+
+    def of(self, track: TrackId) -> int:
+        return self.ai if track == "ai" else self.ml
+
+    @property
+    def lean(self) -> int:
+        """Positive leans AI, negative leans ML."""
+        return self.ai - self.ml
+
+
+class Option(_Model):
+    id: Slug
+    label: Annotated[str, Field(min_length=1, max_length=BUTTON_LABEL_MAX)]
+    weights: Weights
+    section: SectionId
+    # Skills (careers.yaml ids) this answer says the member still needs: drives "learn next".
+    gaps: list[Slug] = Field(default_factory=list)
+
+
+class Question(_Model):
+    id: Slug
+    factor: Annotated[str, Field(min_length=1, max_length=60)]  # short name shown in "why" lines
+    prompt: Annotated[str, Field(min_length=1, max_length=256)]
+    detail: str = ""
+    options: list[Option] = Field(min_length=2, max_length=5)
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+class Scoring(_Model):
+    # |lean| / max possible |lean| under this share after the main questions asks the tie-breaks;
+    # under hybrid_margin after the tie-breaks gives a hybrid result.
+    tiebreak_margin: Annotated[float, Field(gt=0, lt=1)]
+    hybrid_margin: Annotated[float, Field(gt=0, lt=1)]
+
+
+class Quiz(_Model):
+    scoring: Scoring
+    questions: list[Question] = Field(min_length=1)
+    tiebreakers: list[Question] = Field(default_factory=list)
+
+    @property
+    def all_questions(self) -> list[Question]:
+        return [*self.questions, *self.tiebreakers]
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.all_questions if q.id == question_id), None)
+
+
+# ---------------------------------------------------------------- faq.yaml
+
+
+class FaqEntry(_Model):
+    id: Slug
+    topic: Annotated[str, Field(min_length=1, max_length=BUTTON_LABEL_MAX)]
+    question: Annotated[str, Field(min_length=1, max_length=SELECT_TEXT_MAX)]
+    phrasings: list[Annotated[str, Field(min_length=1)]] = Field(min_length=3)
+    answer: Annotated[str, Field(min_length=1, max_length=1500)]
+    section: SectionId
+    related_tracks: list[TrackId] = Field(default_factory=list)
+
+
+class Faq(_Model):
+    # Retrieval scores under this are declined (calibrated on tests/data dev half only).
+    decline_below: Annotated[float, Field(ge=0, le=1)] = 0.5
+    # Words that mark a question as about careers in general but outside the article.
+    out_of_scope: list[str] = Field(default_factory=list)
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    entries: list[FaqEntry] = Field(min_length=1)
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
+
+
+# ---------------------------------------------------------------- loading
+
+
+class Content(_Model):
+    careers: Careers
+    quiz: Quiz
+    faq: Faq
+    quiz_version: str  # hash of what scoring depends on; stamped on sessions and results
+    content_version: str  # hash of every content file, for `careerbot check` and logs
+
+
+FILES = ("careers.yaml", "quiz.yaml", "faq.yaml")
+
+
+def _loc(parts: Iterable[int | str]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], raw: bytes, shown: str) -> M:
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ContentError(shown, where, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ContentError(shown, "", "expected a mapping at the top level")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        raise ContentError(shown, _loc(err["loc"]), err["msg"]) from None
+
+
+def _unique(shown: str, where: str, ids: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(ids):
+        if item in seen:
+            raise ContentError(shown, f"{where}[{i}].id", f"duplicate id {item!r}")
+        seen.add(item)
+
+
+def _check_careers(c: Careers, shown: str) -> None:
+    ids = [t.id for t in c.tracks]
+    if sorted(ids) != sorted(TRACK_IDS):
+        raise ContentError(shown, "tracks", f"need exactly one 'ai' and one 'ml' track, got {ids}")
+    for i, t in enumerate(c.tracks):
+        if t.salary.minimum >= t.salary.maximum:
+            raise ContentError(shown, f"tracks[{i}].salary.minimum", "must be below maximum")
+        _unique(shown, f"tracks[{i}].skills", [s.id for s in t.skills])
+
+
+def _check_questions(quiz: Quiz, careers: Careers, shown: str) -> None:
+    skill_ids = {s.id for t in careers.tracks for s in t.skills}
+    _unique(shown, "questions+tiebreakers", [q.id for q in quiz.all_questions])
+    for group in ("questions", "tiebreakers"):
+        for qi, q in enumerate(getattr(quiz, group)):
+            where = f"{group}[{qi}]"
+            _unique(shown, f"{where}.options", [o.id for o in q.options])
+            leans = [o.weights.lean for o in q.options]
+            if len(set(leans)) == 1:
+                raise ContentError(shown, f"{where}.options", "no option moves the score")
+            # One scale everywhere: first option the implementation side, last the research side.
+            if any(a < b for a, b in zip(leans, leans[1:], strict=False)) or leans[0] <= leans[-1]:
+                raise ContentError(
+                    shown, f"{where}.options", "options must run from the AI (implementation) side to the ML side"
+                )
+            for oi, o in enumerate(q.options):
+                cid = f"cq:{'9' * SESSION_ID_DIGITS}:{q.id}:{o.id}"
+                if len(cid) > CUSTOM_ID_MAX:
+                    raise ContentError(
+                        shown, f"{where}.options[{oi}].id", f"custom_id {len(cid)} chars > {CUSTOM_ID_MAX}"
+                    )
+                for gi, gap in enumerate(o.gaps):
+                    if gap not in skill_ids:
+                        raise ContentError(shown, f"{where}.options[{oi}].gaps[{gi}]", f"unknown skill {gap!r}")
+    # Every track must be able to win: answering all on its side must clear the hybrid margin.
+    for track, pick in (("ai", max), ("ml", min)):
+        best = sum(pick(o.weights.lean for o in q.options) for q in quiz.all_questions)
+        span = sum(max(abs(o.weights.lean) for o in q.options) for q in quiz.all_questions)
+        if abs(best) / span <= quiz.scoring.hybrid_margin or (best > 0) != (track == "ai"):
+            raise ContentError(shown, "questions", f"track {track!r} cannot win with these weights")
+    if quiz.scoring.hybrid_margin > quiz.scoring.tiebreak_margin:
+        raise ContentError(shown, "scoring.hybrid_margin", "must not exceed tiebreak_margin")
+
+
+def _check_faq(faq: Faq, shown: str) -> None:
+    _unique(shown, "entries", [e.id for e in faq.entries])
+
+
+def quiz_version_of(quiz: Quiz, careers: Careers) -> str:
+    """Hash only what scoring depends on, so a typo fixed in a prompt restarts no session."""
+    scoring = {
+        "tracks": sorted(t.id for t in careers.tracks),
+        "scoring": quiz.scoring.model_dump(),
+        "questions": [
+            [q.id, [[o.id, o.weights.ai, o.weights.ml] for o in q.options]] for q in quiz.questions
+        ],
+        "tiebreakers": [
+            [q.id, [[o.id, o.weights.ai, o.weights.ml] for o in q.options]] for q in quiz.tiebreakers
+        ],
+    }
+    return hashlib.sha256(json.dumps(scoring, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _shown(path: Path) -> str:
+    """How a file is named in errors: relative to the project when it lives inside it."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def load_content(content_dir: Path) -> Content:
+    raws: dict[str, bytes] = {}
+    for name in FILES:
+        path = content_dir / name
+        try:
+            raws[name] = path.read_bytes()
+        except OSError as exc:
+            raise ContentError(_shown(path), "", f"cannot read: {exc.strerror or exc}") from None
+    shown = {name: _shown(content_dir / name) for name in FILES}
+    careers = _parse(Careers, raws["careers.yaml"], shown["careers.yaml"])
+    _check_careers(careers, shown["careers.yaml"])
+    quiz = _parse(Quiz, raws["quiz.yaml"], shown["quiz.yaml"])
+    _check_questions(quiz, careers, shown["quiz.yaml"])
+    faq = _parse(Faq, raws["faq.yaml"], shown["faq.yaml"])
+    _check_faq(faq, shown["faq.yaml"])
+    digest = hashlib.sha256()
+    for name in FILES:
+        digest.update(name.encode() + b"\0" + raws[name] + b"\0")
+    return Content(
+        careers=careers,
+        quiz=quiz,
+        faq=faq,
+        quiz_version=quiz_version_of(quiz, careers),
+        content_version=digest.hexdigest()[:12],
+    )
+
+
+def dump_for_check(content: Content) -> dict[str, Any]:
+    """What `careerbot check` prints."""
+    return {
+        "tracks": [f"{t.id}: {t.name} ({t.salary.label})" for t in content.careers.tracks],
+        "questions": len(content.quiz.questions),
+        "tiebreakers": len(content.quiz.tiebreakers),
+        "faq_entries": len(content.faq.entries),
+        "quiz_version": content.quiz_version,
+        "content_version": content.content_version,
+    }

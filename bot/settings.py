@@ -1,0 +1,52 @@
+"""The one settings object: environment variables win over the project's `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Located from the package, never the cwd, so `careerbot` behaves the same from any directory.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = PROJECT_ROOT / ".env"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    discord_token: SecretStr | None = Field(default=None, description="Bot token; needed only to connect")
+    database_path: Path = Path("data/careerbot.sqlite3")
+    content_dir: Path = Path("data")
+    dev_guild_id: int | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    discord_api_base_url: str | None = None  # e.g. a REST proxy or the loopback fake
+    discord_gateway_url: str | None = None
+
+    quiz_idle_hours: float = Field(default=24.0, gt=0)
+    chart_cooldown_seconds: float = Field(default=10.0, ge=0)
+    faq_cooldown_seconds: float = Field(default=5.0, ge=0)
+    export_cooldown_seconds: float = Field(default=60.0, ge=0)
+    faq_retention_days: int = Field(default=90, ge=1)
+    guild_grace_days: int = Field(default=30, ge=0)
+    suppression_k: int = Field(default=5, ge=1)
+    housekeeping_minutes: float = Field(default=60.0, gt=0)
+    guild_ready_timeout: float = Field(default=2.0, ge=0)
+
+    @field_validator("database_path", "content_dir")
+    @classmethod
+    def _against_project(cls, value: Path) -> Path:
+        return value if value.is_absolute() else PROJECT_ROOT / value
+
+    @field_validator("dev_guild_id", "discord_api_base_url", "discord_gateway_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value

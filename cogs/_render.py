@@ -1,0 +1,64 @@
+"""Embed builders shared by the cogs: presentation only, no scoring, retrieval or SQL."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.content import Claim, Content
+
+BRAND = discord.Colour.from_rgb(88, 101, 242)
+TRACK_COLOURS = {"ai": discord.Colour.from_rgb(46, 134, 222), "ml": discord.Colour.from_rgb(155, 89, 182)}
+HYBRID_COLOUR = discord.Colour.from_rgb(26, 188, 156)
+FIELD_MAX = 1024
+
+
+def section_name(content: Content, section: str) -> str:
+    return content.careers.article.sections.get(section, section)  # type: ignore[call-overload, no-any-return]
+
+
+def cite(section: str) -> str:
+    return f"§{section}"
+
+
+def claim_lines(claims: list[Claim], limit: int = FIELD_MAX) -> str:
+    """Bulleted claims, each citing its section, cut at a whole line to fit an embed field."""
+    out = ""
+    for claim in claims:
+        line = f"• {claim.text} ({cite(claim.section)})\n"
+        if len(out) + len(line) > limit:
+            break
+        out += line
+    return out.rstrip() or "—"
+
+
+def fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def about_embed(content: Content, version: str) -> discord.Embed:
+    article = content.careers.article
+    embed = discord.Embed(
+        title="About careerbot",
+        colour=BRAND,
+        description=(
+            "I help you choose between the **AI Engineer** and **ML Engineer** paths: take `/careerquiz`, "
+            "compare the two with `/compare`, or ask me with `/faq`. Everything I say comes from the "
+            f"article *{article.title}* by **{article.author}** ({article.author_role}), in my own words."
+        ),
+    )
+    embed.add_field(
+        name="What I store",
+        value=(
+            "Your quiz sessions, answers and results; the FAQ questions you ask (text kept "
+            "for a limited time) and your 👍/👎 votes. Moderators only ever see totals, never who "
+            "answered what."
+        ),
+        inline=False,
+    )
+    embed.add_field(
+        name="Your data",
+        value="`/careerbot mydata` shows what I keep about you; `/careerbot forget` deletes all of it.",
+        inline=False,
+    )
+    embed.set_footer(text=f"careerbot {version} · content {content.content_version} · quiz {content.quiz_version}")
+    return embed
