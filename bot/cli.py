@@ -19,6 +19,7 @@ import discord
 from pydantic import ValidationError
 
 from bot.content import Content, ContentError, dump_for_check, load_content
+from bot.faq import FaqRetriever, Match
 from bot.settings import Settings
 from bot.storage import Storage, StorageError
 
@@ -96,15 +97,32 @@ async def _db(settings: Settings, action: str, target: Path | None) -> str:
     try:
         if action == "backup":
             assert target is not None
-            await storage.backup(target.resolve())
-            return f"backed up {settings.database_path} to {target.resolve()}"
+            await storage.backup(target)
+            return f"backed up {settings.database_path} to {target}"
         return f"{settings.database_path}: schema version {await storage.schema_version()}"
     finally:
         await storage.close()
 
 
+def match_json(match: Match) -> dict[str, object]:
+    """One line of `careerbot ask --json`: the answer's id and section, or the declined candidate."""
+    if match.entry is not None:
+        return {
+            "id": match.entry.id,
+            "section": match.entry.section,
+            "score": round(match.score, 4),
+            "declined": False,
+        }
+    return {
+        "id": None,
+        "section": None,
+        "score": round(match.score, 4),
+        "declined": True,
+        "candidate": match.candidate.id,
+    }
+
+
 def _ask(content: Content, args: argparse.Namespace) -> None:
-    from bot.faq import FaqRetriever, match_json
 
     retriever = FaqRetriever(content.faq)
     questions = sys.stdin if args.stdin else [" ".join(args.question)]
@@ -117,11 +135,15 @@ def _ask(content: Content, args: argparse.Namespace) -> None:
             closest = ", ".join(e.topic for e in match.suggestions) or "none"
             print(f"That isn't something the article covers. Closest topics: {closest}", flush=True)
         else:
-            print(f"{match.entry.question}\n\n{match.entry.answer}\n\n(article section: {match.entry.section})")
+            print(
+                f"{match.entry.question}\n\n{match.entry.answer}\n\n(article section: {match.entry.section})"
+            )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="careerbot", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="careerbot", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Discord and serve (default)")
     sub.add_parser("check", help="validate settings and content without a token")
@@ -152,13 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "check":
             print(json.dumps({"settings": "ok", **dump_for_check(content)}, indent=2))
         elif command in ("run", "sync"):
-            asyncio.run(_run_bot(settings, content, sync_only=command == "sync", guild=getattr(args, "guild", None)))
+            asyncio.run(
+                _run_bot(settings, content, sync_only=command == "sync", guild=getattr(args, "guild", None))
+            )
         elif command == "db":
-            print(asyncio.run(_db(settings, args.db_command, getattr(args, "path", None))))
+            target = args.path.resolve() if getattr(args, "path", None) else None
+            print(asyncio.run(_db(settings, args.db_command, target)))
         elif command == "quiz":
             from bot.quiz_cli import run_terminal_quiz
 
-            return asyncio.run(run_terminal_quiz(content, settings, sys.stdin, sys.stdout, args.save, args.user_id))
+            return asyncio.run(
+                run_terminal_quiz(content, settings, sys.stdin, sys.stdout, args.save, args.user_id)
+            )
         elif command == "ask":
             if not args.stdin and not args.question:
                 raise Fatal("ask needs a question, or --stdin")

@@ -16,13 +16,14 @@ from discord.ext import commands
 
 from bot.content import Content
 from bot.faq import FaqRetriever
+from bot.quiz_service import QuizService
 from bot.settings import Settings
 from bot.storage import Storage
 
 log = logging.getLogger("careerbot")
 
 # Loaded in this order; an explicit list so a stray file in cogs/ is never loaded by accident.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta",)
+EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.careerquiz", "cogs.compare")
 
 GLOBAL_SCOPE = "global"
 
@@ -84,7 +85,9 @@ async def _say(interaction: discord.Interaction[Any], text: str) -> None:
 
 
 class CareerBot(commands.Bot):
-    def __init__(self, settings: Settings, content: Content, *, extensions: tuple[str, ...] = EXTENSIONS) -> None:
+    def __init__(
+        self, settings: Settings, content: Content, *, extensions: tuple[str, ...] = EXTENSIONS
+    ) -> None:
         # Default intents carry no privileged ones; guild/DM messages stay on so mentions arrive.
         intents = discord.Intents.default()
         super().__init__(
@@ -99,6 +102,7 @@ class CareerBot(commands.Bot):
         self.content = content
         self.storage = Storage(settings.database_path)
         self.faq = FaqRetriever(content.faq)
+        self.quizzes = QuizService(content, self.storage, idle_hours=settings.quiz_idle_hours)
         self.extensions_to_load = extensions
         self.synced_scopes: list[str] = []
         # `careerbot sync [--guild ID]` sets this to force one sync instead of the hash policy.

@@ -7,6 +7,7 @@ file stops the bot with ``file: path.to.field: reason`` instead of failing later
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -251,9 +252,11 @@ def _check_questions(quiz: Quiz, careers: Careers, shown: str) -> None:
             if len(set(leans)) == 1:
                 raise ContentError(shown, f"{where}.options", "no option moves the score")
             # One scale everywhere: first option the implementation side, last the research side.
-            if any(a < b for a, b in zip(leans, leans[1:], strict=False)) or leans[0] <= leans[-1]:
+            if any(a < b for a, b in itertools.pairwise(leans)) or leans[0] <= leans[-1]:
                 raise ContentError(
-                    shown, f"{where}.options", "options must run from the AI (implementation) side to the ML side"
+                    shown,
+                    f"{where}.options",
+                    "options must run from the AI (implementation) side to the ML side",
                 )
             for oi, o in enumerate(q.options):
                 cid = f"cq:{'9' * SESSION_ID_DIGITS}:{q.id}:{o.id}"
@@ -263,7 +266,9 @@ def _check_questions(quiz: Quiz, careers: Careers, shown: str) -> None:
                     )
                 for gi, gap in enumerate(o.gaps):
                     if gap not in skill_ids:
-                        raise ContentError(shown, f"{where}.options[{oi}].gaps[{gi}]", f"unknown skill {gap!r}")
+                        raise ContentError(
+                            shown, f"{where}.options[{oi}].gaps[{gi}]", f"unknown skill {gap!r}"
+                        )
     # Every track must be able to win: answering all on its side must clear the hybrid margin.
     for track, pick in (("ai", max), ("ml", min)):
         best = sum(pick(o.weights.lean for o in q.options) for q in quiz.all_questions)

@@ -91,7 +91,9 @@ class GuildSettings:
     left_at: float | None = None
 
     def path_role(self, outcome: str) -> int | None:
-        return {"ai": self.path_role_ai, "ml": self.path_role_ml, "hybrid": self.path_role_hybrid}.get(outcome)
+        return {"ai": self.path_role_ai, "ml": self.path_role_ml, "hybrid": self.path_role_hybrid}.get(
+            outcome
+        )
 
 
 @dataclass(frozen=True)
@@ -321,7 +323,9 @@ class Storage:
             )
             return cur.rowcount == 1
 
-    async def set_session_message(self, session_id: int, channel_id: int | None, message_id: int | None) -> None:
+    async def set_session_message(
+        self, session_id: int, channel_id: int | None, message_id: int | None
+    ) -> None:
         async with self._tx() as db:
             await db.execute(
                 "UPDATE quiz_sessions SET message_channel_id = ?, message_id = ? WHERE id = ?",
@@ -383,17 +387,15 @@ class Storage:
         return _result(await self._one("SELECT * FROM quiz_results WHERE session_id = ?", (session_id,)))
 
     async def latest_result(self, user_id: int, *, before_session: int | None = None) -> ResultRow | None:
-        if before_session is None:
-            sql, params = "SELECT * FROM quiz_results WHERE user_id = ? ORDER BY completed_at DESC, id DESC", (
-                user_id,
-            )
-        else:
-            sql = (
+        """The member's newest result, or the newest before a given session (for "since last time")."""
+        bound = before_session if before_session is not None else 2**63 - 1
+        return _result(
+            await self._one(
                 "SELECT * FROM quiz_results WHERE user_id = ? AND session_id < ?"
-                " ORDER BY completed_at DESC, id DESC"
+                " ORDER BY completed_at DESC, id DESC LIMIT 1",
+                (user_id, bound),
             )
-            params = (user_id, before_session)
-        return _result(await self._one(sql + " LIMIT 1", params))
+        )
 
     # ------------------------------------------------------------ FAQ
 
@@ -418,7 +420,14 @@ class Storage:
             return int(cur.lastrowid or 0)
 
     async def set_feedback(
-        self, *, user_id: int, entry_id: str, guild_id: int | None, vote: int, question: str | None, now: float
+        self,
+        *,
+        user_id: int,
+        entry_id: str,
+        guild_id: int | None,
+        vote: int,
+        question: str | None,
+        now: float,
     ) -> None:
         async with self._tx() as db:
             await db.execute(
@@ -484,7 +493,8 @@ class Storage:
 
     async def tree_hash(self, application_id: int, scope: str) -> str | None:
         row = await self._one(
-            "SELECT tree_hash FROM command_sync WHERE application_id = ? AND scope = ?", (application_id, scope)
+            "SELECT tree_hash FROM command_sync WHERE application_id = ? AND scope = ?",
+            (application_id, scope),
         )
         return str(row["tree_hash"]) if row else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.compare import Comparison
 from bot.content import Claim, Content
 
 BRAND = discord.Colour.from_rgb(88, 101, 242)
@@ -60,5 +61,28 @@ def about_embed(content: Content, version: str) -> discord.Embed:
         value="`/careerbot mydata` shows what I keep about you; `/careerbot forget` deletes all of it.",
         inline=False,
     )
-    embed.set_footer(text=f"careerbot {version} · content {content.content_version} · quiz {content.quiz_version}")
+    embed.set_footer(
+        text=f"careerbot {version} · content {content.content_version} · quiz {content.quiz_version}"
+    )
+    return embed
+
+
+def comparison_embed(content: Content, comparison: Comparison, *, highlight: str | None) -> discord.Embed:
+    """One field per track; the member's own outcome is marked, and the reply says why it is marked."""
+    colour = TRACK_COLOURS.get(highlight or "", HYBRID_COLOUR if highlight == "hybrid" else BRAND)
+    embed = discord.Embed(title=f"AI Engineer vs ML Engineer: {comparison.title}", colour=colour)
+    if highlight is not None:
+        mine = "both paths" if highlight == "hybrid" else content.careers.track(highlight).name  # type: ignore[arg-type]
+        embed.description = f"⭐ marks your latest quiz result ({mine})."
+    for column in comparison.columns:
+        star = " ⭐" if highlight in (column.track.id, "hybrid") else ""
+        embed.add_field(name=f"{column.track.name}{star}", value=claim_lines(column.lines), inline=True)
+    if comparison.notes:
+        embed.add_field(name=comparison.notes_title, value=claim_lines(comparison.notes), inline=False)
+    article = content.careers.article
+    embed.set_footer(
+        text=fit(
+            f'Source: "{article.title}" by {article.author}. §section ids name the article section.', 2048
+        )
+    )
     return embed

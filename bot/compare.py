@@ -1,0 +1,62 @@
+"""The two tracks side by side, per topic: plain data for the /compare embeds (no discord import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.content import Careers, Claim, Track
+
+Topic = Literal["salary", "skills", "work", "entry", "outlook"]
+TOPICS: tuple[Topic, ...] = ("salary", "skills", "work", "entry", "outlook")
+
+TITLES: dict[Topic, str] = {
+    "salary": "Base salary",
+    "skills": "Skills to build",
+    "work": "Daily work",
+    "entry": "How people get in",
+    "outlook": "Where the jobs are, growth and switching",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    track: Track
+    lines: list[Claim]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    topic: Topic
+    title: str
+    columns: list[Column]
+    notes_title: str
+    notes: list[Claim]
+
+
+def _skill_claims(track: Track) -> list[Claim]:
+    return [Claim(text=f"{s.name}: {s.why}", section=s.section) for s in track.skills]
+
+
+def compare(careers: Careers, topic: Topic) -> Comparison:
+    columns: list[Column] = []
+    for track in careers.tracks:
+        lines: list[Claim]
+        if topic == "salary":
+            lines = [Claim(text=f"{track.salary.label} ({track.salary.basis})", section=track.salary.section)]
+        elif topic == "skills":
+            lines = _skill_claims(track)
+        elif topic == "work":
+            lines = [*track.what_they_do[:1], *track.daily_work]
+        elif topic == "entry":
+            lines = list(track.entry)
+        else:
+            lines = [*track.outlook, *track.switch_in[:1]]
+        columns.append(Column(track=track, lines=lines))
+    if topic == "salary":
+        notes_title, notes = "What the ranges don't show", list(careers.salary_caveats)
+    elif topic == "outlook":
+        notes_title, notes = "Switching later", list(careers.switching)
+    else:
+        notes_title, notes = "", []
+    return Comparison(topic=topic, title=TITLES[topic], columns=columns, notes_title=notes_title, notes=notes)

@@ -1,0 +1,368 @@
+"""The career quiz as pure functions: session state in, new state out.
+
+Nothing here talks to Discord or the database. Storage persists the ``SessionState`` these functions
+return, and the cogs render ``Step`` and ``Explanation``; keeping the rules here makes every click
+replayable and testable without either.
+
+The question sequence is derived from the answers, never stored: the main questions, then the
+tie-breaks once every main question is answered and the result is too close to call. ``position``
+indexes that sequence, so Back and a changed answer can never leave it pointing at a stale list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from bot.content import Claim, Content, Option, Outcome, Question, Quiz, SectionId, Skill, Track, TrackId
+
+
+class QuizError(Exception):
+    """A quiz action that cannot be done; the message is shown to the member as is."""
+
+
+class NotCurrentQuestion(QuizError):
+    def __init__(self) -> None:
+        super().__init__("That button belongs to another question. Please answer the latest question.")
+
+
+class UnknownOption(QuizError):
+    def __init__(self) -> None:
+        super().__init__("That answer isn't one of the choices for this question. Please pick again.")
+
+
+class SessionClosed(QuizError):
+    def __init__(self) -> None:
+        super().__init__("This quiz has already ended. Start a new quiz to take it again.")
+
+
+Status = Literal["active", "completed", "cancelled", "expired", "abandoned"]
+Phase = Literal["main", "tiebreak"]
+
+BAR_CELLS = 10
+REASONS = 3  # per result; a hybrid shows up to HYBRID_REASONS_PER_SIDE from each side instead
+HYBRID_REASONS_PER_SIDE = 2
+SKILLS_MIN, SKILLS_MAX = 3, 5
+HYBRID_SKILLS_MIN = 4  # room for at least two skills from each track
+REASON_TEXT_MAX = 200
+HYBRID_TITLE = "Both paths fit you"
+
+
+@dataclass(frozen=True)
+class SessionState:
+    status: Status
+    position: int  # index into sequence(quiz, answers)
+    # question id -> option id; may hold tie-break answers no longer in the sequence after Back
+    # (kept so they show as selected if the tie-breaks come back, ignored by scoring meanwhile).
+    answers: Mapping[str, str]
+    quiz_version: str
+
+
+@dataclass(frozen=True)
+class Step:
+    question: Question
+    phase: Phase
+    number: int  # 1-based within its phase
+    total: int  # questions in that phase
+    label: str  # "Question 4 of 13" / "Tie-break 1 of 3"
+    progress: float  # share of the known sequence already answered, 0..1
+    progress_bar: str  # "▰▰▰▱▱▱▱▱▱▱ 31%"
+    selected: str | None  # option already chosen here (after Back), to highlight
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: SessionState
+    changed: bool  # False for an idempotent repeat: nothing to persist
+    step: Step | None  # what to show next; None once the session has completed
+
+
+# ---------------------------------------------------------------- sequence and steps
+
+
+def _chosen(question: Question, answers: Mapping[str, str]) -> Option | None:
+    option_id = answers.get(question.id)
+    return question.option(option_id) if option_id is not None else None
+
+
+def _span(question: Question) -> int:
+    """The most one answer to this question can move the lean either way."""
+    return max(abs(o.weights.lean) for o in question.options)
+
+
+def _margin(questions: Sequence[Question], answers: Mapping[str, str]) -> tuple[float, float]:
+    """(lean, margin) over the answered ones of ``questions``."""
+    lean = span = 0
+    for q in questions:
+        option = _chosen(q, answers)
+        if option is not None:
+            lean += option.weights.lean
+            span += _span(q)
+    return float(lean), (lean / span if span else 0.0)
+
+
+def sequence(quiz: Quiz, answers: Mapping[str, str]) -> list[Question]:
+    """Main questions, plus the tie-breaks once all main ones are answered and it is too close to call."""
+    main = list(quiz.questions)
+    if not quiz.tiebreakers or any(_chosen(q, answers) is None for q in main):
+        return main
+    _, margin = _margin(main, answers)
+    return [*main, *quiz.tiebreakers] if abs(margin) < quiz.scoring.tiebreak_margin else main
+
+
+def _bar(progress: float) -> str:
+    filled = int(progress * BAR_CELLS + 0.5)
+    return f"{'▰' * filled}{'▱' * (BAR_CELLS - filled)} {int(progress * 100 + 0.5)}%"
+
+
+def _step_at(quiz: Quiz, seq: Sequence[Question], position: int, answers: Mapping[str, str]) -> Step:
+    question = seq[position]
+    main_count = len(quiz.questions)
+    if position < main_count:
+        phase: Phase = "main"
+        number, total, label = position + 1, main_count, f"Question {position + 1} of {main_count}"
+    else:
+        phase, number, total = "tiebreak", position - main_count + 1, len(quiz.tiebreakers)
+        label = f"Tie-break {number} of {total}"
+    # Over the sequence as known now: adding the tie-breaks can move the bar back, and the label
+    # ("Tie-break 1 of 3") says why.
+    progress = position / len(seq)
+    option = _chosen(question, answers)
+    return Step(
+        question=question,
+        phase=phase,
+        number=number,
+        total=total,
+        label=label,
+        progress=progress,
+        progress_bar=_bar(progress),
+        selected=option.id if option is not None else None,
+    )
+
+
+def new_session(quiz: Quiz, quiz_version: str) -> SessionState:
+    return SessionState(status="active", position=0, answers={}, quiz_version=quiz_version)
+
+
+def current_step(quiz: Quiz, state: SessionState) -> Step | None:
+    if state.status != "active":
+        return None
+    seq = sequence(quiz, state.answers)
+    if not 0 <= state.position < len(seq):
+        return None
+    return _step_at(quiz, seq, state.position, state.answers)
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def answer(quiz: Quiz, state: SessionState, question_id: str, option_id: str) -> Transition:
+    """Record an answer to the current question and advance.
+
+    A repeat of an answer already recorded for a question that is not current (a double click, a
+    replayed interaction) changes nothing. That includes the last answer of a just-completed
+    session, so a double click on the final button shows the result instead of an error.
+    """
+    seq = sequence(quiz, state.answers)
+    question = quiz.question(question_id)
+    in_seq = question is not None and any(q.id == question_id for q in seq)
+    current = seq[state.position] if state.status == "active" and 0 <= state.position < len(seq) else None
+    repeat = in_seq and state.answers.get(question_id) == option_id
+    if state.status == "completed" and repeat:
+        return Transition(state=state, changed=False, step=None)
+    if state.status != "active":
+        raise SessionClosed()
+    if question is None:
+        raise NotCurrentQuestion()
+    if question.option(option_id) is None:
+        raise UnknownOption()
+    if current is None or current.id != question_id:
+        if repeat:
+            return Transition(state=state, changed=False, step=current_step(quiz, state))
+        raise NotCurrentQuestion()
+
+    answers = {**state.answers, question_id: option_id}
+    position = state.position + 1
+    # Recompute: answering the last main question may append the tie-breaks, and a changed answer
+    # after Back may drop them again.
+    done = position >= len(sequence(quiz, answers))
+    new = replace(state, answers=answers, position=position, status="completed" if done else "active")
+    return Transition(state=new, changed=True, step=current_step(quiz, new))
+
+
+def back(quiz: Quiz, state: SessionState) -> Transition:
+    """One question back; answers are kept so the earlier choice shows as selected."""
+    if state.status != "active":
+        raise SessionClosed()
+    position = max(0, state.position - 1)
+    new = replace(state, position=position)
+    return Transition(state=new, changed=position != state.position, step=current_step(quiz, new))
+
+
+def cancel(state: SessionState) -> SessionState:
+    """Cancel an active session; cancelling twice is harmless, but a finished one stays finished."""
+    if state.status == "cancelled":
+        return state
+    if state.status != "active":
+        raise SessionClosed()
+    return replace(state, status="cancelled")
+
+
+def is_expired(last_activity: float, now: float, idle_seconds: float) -> bool:
+    return now - last_activity >= idle_seconds
+
+
+# ---------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True)
+class Score:
+    lean: float  # sum of (ai - ml) over the answered sequence; > 0 leans AI
+    margin: float  # lean / the most |lean| those questions allow, in [-1, 1]
+    fit_ai: int  # 0..100: share of the AI weight those questions could give
+    fit_ml: int
+    outcome: Outcome
+
+
+def _percent(part: int, whole: int) -> int:
+    return int(100 * part / whole + 0.5) if whole else 0
+
+
+def _answered(quiz: Quiz, answers: Mapping[str, str]) -> list[tuple[Question, Option]]:
+    pairs = []
+    for q in sequence(quiz, answers):
+        option = _chosen(q, answers)
+        if option is not None:
+            pairs.append((q, option))
+    return pairs
+
+
+def score(quiz: Quiz, answers: Mapping[str, str]) -> Score:
+    pairs = _answered(quiz, answers)
+    lean, margin = _margin([q for q, _ in pairs], answers)
+    fits = {
+        track: _percent(
+            sum(o.weights.of(track) for _, o in pairs),
+            sum(max(x.weights.of(track) for x in q.options) for q, _ in pairs),
+        )
+        for track in ("ai", "ml")
+    }
+    # Only a close call can be a draw: hybrid_margin <= tiebreak_margin, so it needs the tie-breaks too.
+    outcome: Outcome = "hybrid" if abs(margin) < quiz.scoring.hybrid_margin else "ai" if margin > 0 else "ml"
+    return Score(lean=lean, margin=margin, fit_ai=fits["ai"], fit_ml=fits["ml"], outcome=outcome)
+
+
+# ---------------------------------------------------------------- explanation
+
+
+@dataclass(frozen=True)
+class Reason:
+    question: Question
+    option: Option
+    weight: float  # the answer's pull, ai - ml: positive towards AI, negative towards ML
+    section: SectionId
+    text: str  # "Maths comfort: I'd rather not go deep into maths"
+
+
+@dataclass(frozen=True)
+class Change:
+    question: Question
+    before: Option | None  # None when the question wasn't in the previous take
+    after: Option
+
+
+@dataclass(frozen=True)
+class PreviousResult:
+    outcome: Outcome
+    fit_ai: int
+    fit_ml: int
+    answers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    score: Score
+    title: str
+    reasons: list[Reason]
+    salary: list[Track]
+    salary_caveats: list[Claim]
+    skills_next: list[Skill]
+    switch_note: Claim
+    hybrid_note: Claim | None
+    try_next: list[Claim]
+    changes: list[Change]
+    previous: PreviousResult | None
+
+
+def _reason(question: Question, option: Option) -> Reason:
+    text = f"{question.factor}: {option.label}"
+    if len(text) > REASON_TEXT_MAX:
+        text = text[: REASON_TEXT_MAX - 1] + "…"
+    return Reason(question, option, float(option.weights.lean), option.section, text)
+
+
+def _strongest(pairs: Sequence[tuple[Question, Option]], sign: int, limit: int) -> list[Reason]:
+    """The answers pulling hardest in direction ``sign`` (+1 AI, -1 ML); ties keep quiz order."""
+    pulling = [(q, o) for q, o in pairs if o.weights.lean * sign > 0]
+    pulling.sort(key=lambda qo: -qo[1].weights.lean * sign)  # stable: quiz order among equals
+    return [_reason(q, o) for q, o in pulling[:limit]]
+
+
+def _skills_next(tracks: Sequence[Track], pairs: Sequence[tuple[Question, Option]]) -> list[Skill]:
+    """Gaps the answers revealed first (in quiz order), then the tracks' core skills in data order."""
+    pool = {s.id: s for t in tracks for s in t.skills}
+    gaps = list(dict.fromkeys(g for _, o in pairs for g in o.gaps if g in pool))
+    # Interleave the tracks for a hybrid so both get a fair share of the slots.
+    core_rows = [[s.id for s in t.skills] for t in tracks]
+    core = [row[i] for i in range(max(map(len, core_rows))) for row in core_rows if i < len(row)]
+    floor = HYBRID_SKILLS_MIN if len(tracks) > 1 else SKILLS_MIN
+    want = min(SKILLS_MAX, max(floor, len(gaps)))
+    ordered = list(dict.fromkeys([*gaps, *core]))
+    return [pool[i] for i in ordered[:want]]
+
+
+def _changes(quiz: Quiz, pairs: Sequence[tuple[Question, Option]], previous: PreviousResult) -> list[Change]:
+    # Only answers that counted last time: a stale tie-break answer was never part of that result.
+    before = {q.id: o for q, o in _answered(quiz, previous.answers)}
+    return [Change(q, before.get(q.id), o) for q, o in pairs if before.get(q.id) != o]
+
+
+def explain(
+    content: Content, answers: Mapping[str, str], previous: PreviousResult | None = None
+) -> Explanation:
+    quiz, careers = content.quiz, content.careers
+    result = score(quiz, answers)
+    pairs = _answered(quiz, answers)
+    tracks: list[Track]
+    if result.outcome == "hybrid":
+        tracks = list(careers.tracks)
+        title = HYBRID_TITLE
+        reasons = [
+            *_strongest(pairs, +1, HYBRID_REASONS_PER_SIDE),
+            *_strongest(pairs, -1, HYBRID_REASONS_PER_SIDE),
+        ]
+        hybrid_note: Claim | None = careers.hybrid
+        try_next = [t.try_it for t in tracks]
+    else:
+        outcome: TrackId = result.outcome
+        tracks = [careers.track(outcome)]
+        title = tracks[0].name
+        reasons = _strongest(pairs, +1 if outcome == "ai" else -1, REASONS)
+        hybrid_note, try_next = None, []
+    switch_note = Claim(
+        text=" ".join(c.text for c in careers.switching), section=careers.switching[0].section
+    )
+    return Explanation(
+        score=result,
+        title=title,
+        reasons=reasons,
+        salary=tracks,
+        salary_caveats=list(careers.salary_caveats),
+        skills_next=_skills_next(tracks, pairs),
+        switch_note=switch_note,
+        hybrid_note=hybrid_note,
+        try_next=try_next,
+        changes=_changes(quiz, pairs, previous) if previous is not None else [],
+        previous=previous,
+    )

@@ -1,0 +1,88 @@
+"""`careerbot quiz`: the same quiz, same engine and service, in a terminal.
+
+Without --save it runs on a throwaway SQLite file, so the code path is the bot's own and nothing
+is kept; with --save it writes to DATABASE_PATH like the bot does.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from bot.content import Content
+from bot.quiz import Explanation, QuizError, Step
+from bot.quiz_service import Progress, QuizService
+from bot.settings import Settings
+from bot.storage import ResultRow, Storage
+
+EXIT_OK, EXIT_QUIT = 0, 1
+
+
+def _show_step(step: Step, note: str | None, out: TextIO) -> None:
+    if note:
+        out.write(f"\n{note}\n")
+    out.write(f"\n{step.label}  {step.progress_bar}\n{step.question.prompt}\n")
+    for i, option in enumerate(step.question.options, 1):
+        mark = " (your earlier answer)" if option.id == step.selected else ""
+        out.write(f"  {i}. {option.label}{mark}\n")
+    out.write("Answer with a number, b to go back, q to quit: ")
+    out.flush()
+
+
+def _show_result(result: ResultRow, ex: Explanation, out: TextIO) -> None:
+    out.write(
+        f"\n=== {ex.title} ===\nFit: AI Engineer {result.fit_ai}/100 · ML Engineer {result.fit_ml}/100\n"
+    )
+    out.write("Why:\n" + "".join(f"  - {r.text} (§{r.section})\n" for r in ex.reasons))
+    out.write(
+        "Salary band:\n" + "".join(f"  - {t.name}: {t.salary.label} ({t.salary.basis})\n" for t in ex.salary)
+    )
+    out.write("Learn next:\n" + "".join(f"  - {s.name}\n" for s in ex.skills_next))
+    out.write(f"Switching later: {ex.switch_note.text}\n")
+    out.flush()
+
+
+async def _drive(service: QuizService, user_id: int, stdin: TextIO, out: TextIO) -> int:
+    progress: Progress = await service.start(user_id, guild_id=None, channel_id=None)
+    while progress.step is not None:
+        step = progress.step
+        _show_step(step, progress.note, out)
+        line = stdin.readline()
+        if not line:
+            out.write("\n(end of input: quiz left unfinished)\n")
+            return EXIT_QUIT
+        choice = line.strip().lower()
+        sid = progress.session.id
+        try:
+            if choice in ("q", "quit"):
+                await service.cancel(sid, user_id)
+                out.write("Quiz cancelled.\n")
+                return EXIT_QUIT
+            if choice in ("b", "back"):
+                progress = await service.back(sid, user_id)
+                continue
+            options = step.question.options
+            if not choice.isdigit() or not 1 <= int(choice) <= len(options):
+                out.write(f"Please type a number from 1 to {len(options)}, b or q.\n")
+                continue
+            progress = await service.answer(sid, user_id, step.question.id, options[int(choice) - 1].id)
+        except QuizError as exc:
+            out.write(f"{exc}\n")
+            return EXIT_QUIT
+    assert progress.result is not None and progress.explanation is not None
+    _show_result(progress.result, progress.explanation, out)
+    return EXIT_OK
+
+
+async def run_terminal_quiz(
+    content: Content, settings: Settings, stdin: TextIO, out: TextIO, save: bool, user_id: int
+) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = Storage(settings.database_path if save else Path(tmp) / "quiz.sqlite3")
+        await storage.open()
+        try:
+            service = QuizService(content, storage, idle_hours=settings.quiz_idle_hours)
+            return await _drive(service, user_id, stdin, out)
+        finally:
+            await storage.close()

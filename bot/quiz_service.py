@@ -1,0 +1,250 @@
+"""The quiz engine (bot/quiz.py) bound to storage: every click read from and written to SQLite.
+
+Nothing is kept in memory between clicks, so a restart loses nothing and any process holding the
+database can continue any member's session from a button's custom_id alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import quiz
+from bot.content import Content
+from bot.quiz import Explanation, PreviousResult, QuizError, SessionState, Step
+from bot.storage import ResultRow, SessionRow, Storage
+
+VERSION_CHANGED = "The quiz was updated since you started it, so it starts again from the first question."
+
+
+class NotYourQuiz(QuizError):
+    def __init__(self) -> None:
+        super().__init__("This quiz belongs to someone else. Use /careerquiz to take your own.")
+
+
+class QuizExpired(QuizError):
+    def __init__(self, hours: float) -> None:
+        super().__init__(
+            f"This quiz expired after {hours:g} h without an answer. Use /careerquiz to start again."
+        )
+
+
+class UnknownSession(QuizError):
+    def __init__(self) -> None:
+        super().__init__(
+            "I can't find that quiz any more (it may have been deleted). Use /careerquiz to start again."
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the member should see after an action."""
+
+    session: SessionRow
+    step: Step | None  # the question to show; None when the quiz just completed
+    result: ResultRow | None = None
+    explanation: Explanation | None = None
+    changed: bool = True  # False: a replayed or double click; re-show, change nothing
+    note: str | None = None  # one line shown above the question (e.g. a restart after a content update)
+
+
+class QuizService:
+    def __init__(
+        self, content: Content, storage: Storage, *, idle_hours: float, clock: Callable[[], float] = time.time
+    ):
+        self.content, self.storage, self.idle_hours, self.clock = content, storage, idle_hours, clock
+
+    @property
+    def idle_seconds(self) -> float:
+        return self.idle_hours * 3600
+
+    # ------------------------------------------------------------ reading
+
+    async def _state(self, session: SessionRow) -> SessionState:
+        return SessionState(
+            status=session.status,  # type: ignore[arg-type]
+            position=session.position,
+            answers=await self.storage.answers(session.id),
+            quiz_version=session.quiz_version,
+        )
+
+    async def active(self, user_id: int) -> SessionRow | None:
+        """The member's live session, expiring it first if it sat idle too long."""
+        session = await self.storage.active_session(user_id)
+        if session is not None and quiz.is_expired(session.updated_at, self.clock(), self.idle_seconds):
+            await self.storage.set_status(session.id, "expired", self.clock())
+            return None
+        return session
+
+    async def _owned_active(self, session_id: int, user_id: int) -> SessionRow:
+        session = await self.storage.session(session_id)
+        if session is None:
+            raise UnknownSession()
+        # Ownership first: even a forged click on another member's DM must learn nothing about it.
+        if session.user_id != user_id:
+            raise NotYourQuiz()
+        if session.status == "active" and quiz.is_expired(
+            session.updated_at, self.clock(), self.idle_seconds
+        ):
+            await self.storage.set_status(session.id, "expired", self.clock())
+            raise QuizExpired(self.idle_hours)
+        if session.status == "expired":
+            raise QuizExpired(self.idle_hours)
+        if session.status != "active":
+            raise quiz.SessionClosed()
+        return session
+
+    # ------------------------------------------------------------ starting
+
+    async def start(
+        self,
+        user_id: int,
+        *,
+        guild_id: int | None,
+        channel_id: int | None,
+        mode: str = "dm",
+        note: str | None = None,
+    ) -> Progress:
+        """A fresh session; any active one is marked abandoned in the same transaction."""
+        session = await self.storage.start_session(
+            user_id=user_id,
+            guild_id=guild_id,
+            origin_channel_id=channel_id,
+            quiz_version=self.content.quiz_version,
+            mode=mode,
+            now=self.clock(),
+        )
+        state = quiz.new_session(self.content.quiz, self.content.quiz_version)
+        return Progress(session=session, step=quiz.current_step(self.content.quiz, state), note=note)
+
+    async def resume(self, user_id: int) -> Progress | None:
+        session = await self.active(user_id)
+        if session is None:
+            return None
+        return await self._show(session)
+
+    async def _show(self, session: SessionRow, *, changed: bool = True) -> Progress:
+        if session.quiz_version != self.content.quiz_version:
+            return await self.start(
+                session.user_id,
+                guild_id=session.guild_id,
+                channel_id=session.origin_channel_id,
+                mode=session.mode,
+                note=VERSION_CHANGED,
+            )
+        state = await self._state(session)
+        return Progress(session=session, step=quiz.current_step(self.content.quiz, state), changed=changed)
+
+    # ------------------------------------------------------------ clicks
+
+    async def answer(self, session_id: int, user_id: int, question_id: str, option_id: str) -> Progress:
+        session = await self._owned_active(session_id, user_id)
+        if session.quiz_version != self.content.quiz_version:
+            return await self._show(session)
+        state = await self._state(session)
+        transition = quiz.answer(self.content.quiz, state, question_id, option_id)
+        if not transition.changed:
+            return Progress(session=session, step=transition.step, changed=False)
+        now = self.clock()
+        if transition.state.status == "completed":
+            previous = await self._previous(user_id, before_session=session.id)
+            explanation = quiz.explain(self.content, transition.state.answers, previous)
+            result = await self.storage.complete_session(
+                session.id,
+                expect_position=state.position,
+                position=transition.state.position,
+                answer=(question_id, option_id),
+                outcome=explanation.score.outcome,
+                fit_ai=explanation.score.fit_ai,
+                fit_ml=explanation.score.fit_ml,
+                content_version=self.content.content_version,
+                now=now,
+            )
+            if result is None:  # another click completed or moved it first
+                return await self._reread(session.id)
+            closed = await self.storage.session(session.id)
+            assert closed is not None
+            return Progress(session=closed, step=None, result=result, explanation=explanation)
+        saved = await self.storage.save_progress(
+            session.id,
+            expect_position=state.position,
+            position=transition.state.position,
+            status=transition.state.status,
+            now=now,
+            answer=(question_id, option_id),
+        )
+        if not saved:
+            return await self._reread(session.id)
+        moved = await self.storage.session(session.id)
+        assert moved is not None
+        return Progress(session=moved, step=transition.step)
+
+    async def _reread(self, session_id: int) -> Progress:
+        """A racing click won: show whatever the session is now, as an unchanged repeat."""
+        session = await self.storage.session(session_id)
+        if session is None:
+            raise UnknownSession()
+        if session.status == "completed":
+            shown = await self.completed(session)
+            return Progress(session=session, step=None, result=shown[0], explanation=shown[1], changed=False)
+        return await self._show(session, changed=False)
+
+    async def back(self, session_id: int, user_id: int) -> Progress:
+        session = await self._owned_active(session_id, user_id)
+        state = await self._state(session)
+        transition = quiz.back(self.content.quiz, state)
+        if transition.changed:
+            await self.storage.save_progress(
+                session.id,
+                expect_position=state.position,
+                position=transition.state.position,
+                status="active",
+                now=self.clock(),
+            )
+        moved = await self.storage.session(session.id)
+        assert moved is not None
+        return Progress(session=moved, step=transition.step, changed=transition.changed)
+
+    async def cancel(self, session_id: int, user_id: int) -> SessionRow:
+        session = await self._owned_active(session_id, user_id)
+        await self.storage.set_status(session.id, "cancelled", self.clock())
+        cancelled = await self.storage.session(session.id)
+        assert cancelled is not None
+        return cancelled
+
+    # ------------------------------------------------------------ results
+
+    async def _previous(self, user_id: int, *, before_session: int) -> PreviousResult | None:
+        row = await self.storage.latest_result(user_id, before_session=before_session)
+        if row is None:
+            return None
+        return PreviousResult(
+            outcome=row.outcome,  # type: ignore[arg-type]
+            fit_ai=row.fit_ai,
+            fit_ml=row.fit_ml,
+            answers=await self.storage.answers(row.session_id),
+        )
+
+    async def completed(self, session: SessionRow) -> tuple[ResultRow, Explanation]:
+        """The stored result of a completed session, explained again from its stored answers."""
+        result = await self.storage.result_for_session(session.id)
+        if result is None:
+            raise UnknownSession()
+        previous = await self._previous(session.user_id, before_session=session.id)
+        explanation = quiz.explain(self.content, await self.storage.answers(session.id), previous)
+        return result, explanation
+
+    async def latest(self, user_id: int) -> tuple[ResultRow, Explanation] | None:
+        row = await self.storage.latest_result(user_id)
+        if row is None:
+            return None
+        session = await self.storage.session(row.session_id)
+        assert session is not None
+        return await self.completed(session)
+
+    async def set_message(self, session_id: int, channel_id: int | None, message_id: int | None) -> None:
+        await self.storage.set_session_message(session_id, channel_id, message_id)
+
+    async def set_mode(self, session_id: int, mode: str) -> None:
+        await self.storage.set_session_mode(session_id, mode)

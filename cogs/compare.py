@@ -1,0 +1,97 @@
+"""/compare salary·skills·work·entry·outlook: the two tracks side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.charts import cached_salary_chart
+from bot.compare import Topic, compare
+from cogs._render import comparison_embed
+
+if TYPE_CHECKING:
+    from bot.client import CareerBot
+
+SALARY_PNG = "salary-ranges.png"
+PUBLIC = app_commands.describe(
+    public="Post the answer in the channel for everyone (default: only you see it)"
+)
+
+
+def chart_cooldown(interaction: discord.Interaction[CareerBot]) -> app_commands.Cooldown | None:
+    seconds = interaction.client.settings.chart_cooldown_seconds
+    return app_commands.Cooldown(1, seconds) if seconds > 0 else None
+
+
+async def send_salary(interaction: discord.Interaction[CareerBot], *, public: bool) -> None:
+    """Defer, look up the member's outcome, draw (or reuse) the chart off the loop, reply."""
+    bot = interaction.client
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+    latest = await bot.storage.latest_result(interaction.user.id)
+    outcome = latest.outcome if latest else None
+    png = await asyncio.to_thread(
+        cached_salary_chart, bot.content.careers, bot.content.content_version, outcome
+    )
+    embed = comparison_embed(bot.content, compare(bot.content.careers, "salary"), highlight=outcome)
+    embed.set_image(url=f"attachment://{SALARY_PNG}")
+    await interaction.followup.send(
+        embed=embed, file=discord.File(fp=io.BytesIO(png), filename=SALARY_PNG), ephemeral=not public
+    )
+
+
+class Compare(commands.Cog):
+    group = app_commands.Group(
+        name="compare",
+        description="AI Engineer and ML Engineer side by side",
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
+    )
+
+    def __init__(self, bot: CareerBot) -> None:
+        self.bot = bot
+
+    async def _text(self, interaction: discord.Interaction[CareerBot], topic: Topic, public: bool) -> None:
+        latest = await self.bot.storage.latest_result(interaction.user.id)
+        embed = comparison_embed(
+            self.bot.content,
+            compare(self.bot.content.careers, topic),
+            highlight=latest.outcome if latest else None,
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=not public)
+
+    @group.command(
+        name="salary", description="Base-salary ranges of both paths, with a chart and the caveats"
+    )
+    @PUBLIC
+    @app_commands.checks.dynamic_cooldown(chart_cooldown)
+    async def salary(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
+        await send_salary(interaction, public=public)
+
+    @group.command(name="skills", description="The skills each path asks for")
+    @PUBLIC
+    async def skills(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
+        await self._text(interaction, "skills", public)
+
+    @group.command(name="work", description="What a working day looks like on each path")
+    @PUBLIC
+    async def work(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
+        await self._text(interaction, "work", public)
+
+    @group.command(name="entry", description="How people get into each path: background, degrees, maths")
+    @PUBLIC
+    async def entry(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
+        await self._text(interaction, "entry", public)
+
+    @group.command(name="outlook", description="Where the jobs are, growth, and switching between paths")
+    @PUBLIC
+    async def outlook(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
+        await self._text(interaction, "outlook", public)
+
+
+async def setup(bot: CareerBot) -> None:
+    await bot.add_cog(Compare(bot))

@@ -1,0 +1,102 @@
+"""Shared fixtures: the loopback fake Discord and a real CareerBot on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from bot.client import EXTENSIONS, CareerBot
+from bot.content import Content, load_content
+from bot.settings import Settings
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.fixtures import fake  # noqa: F401  (re-exported fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content(DATA)
+
+
+@pytest.fixture(autouse=True)
+def _restore_discord_urls() -> Iterator[None]:
+    """The bot points discord.py's class attributes at the fake; put them back after each test."""
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    yield
+    discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+
+
+def make_settings(fake: FakeDiscord | None, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_path": tmp_path / "careerbot.sqlite3",
+        "guild_ready_timeout": 0.05,
+        "chart_cooldown_seconds": 0,
+        "faq_cooldown_seconds": 0,
+        "export_cooldown_seconds": 0,
+    }
+    if fake is not None:
+        values |= {
+            "discord_token": fake.token,
+            "discord_api_base_url": fake.api_base,
+            "discord_gateway_url": fake.gateway_url,
+        }
+    values |= overrides
+    # _env_file=None: tests never read a developer's .env.
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class BotRunner:
+    """Starts, stops and restarts real CareerBots against the fake, on one database file."""
+
+    def __init__(self, fake: FakeDiscord, tmp_path: Path, content: Content) -> None:
+        self.fake, self.tmp_path, self.content = fake, tmp_path, content
+        self.bot: CareerBot | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, *, content: Content | None = None, **overrides: Any) -> CareerBot:
+        settings = make_settings(self.fake, self.tmp_path, **overrides)
+        bot = CareerBot(settings, content or self.content, extensions=EXTENSIONS)
+        self.bot = bot
+        self._task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))  # type: ignore[union-attr]
+        ready = asyncio.create_task(bot.wait_until_ready())
+        done, _ = await asyncio.wait({ready, self._task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        if self._task in done:
+            ready.cancel()
+            self._task.result()  # raises the start-up error
+            raise AssertionError("bot stopped before becoming ready")
+        if ready not in done:
+            raise AssertionError("bot did not become ready within 15 s")
+        return bot
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, timeout=10)
+        self.bot, self._task = None, None
+
+    async def restart(self, **overrides: Any) -> CareerBot:
+        await self.stop()
+        return await self.start(**overrides)
+
+
+@pytest.fixture
+async def runner(fake: FakeDiscord, tmp_path: Path, content: Content) -> AsyncIterator[BotRunner]:  # noqa: F811
+    r = BotRunner(fake, tmp_path, content)
+    yield r
+    await r.stop()
+
+
+@pytest.fixture
+async def bot(runner: BotRunner) -> CareerBot:
+    return await runner.start()

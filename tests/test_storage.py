@@ -1,0 +1,176 @@
+"""Storage on a real SQLite file: migrations, guards, backups, privacy deletes."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Storage, StorageError, migrations
+
+
+async def open_storage(path: Path) -> Storage:
+    s = Storage(path)
+    await s.open()
+    return s
+
+
+async def test_fresh_file_gets_every_migration_and_pragmas(tmp_path: Path) -> None:
+    s = await open_storage(tmp_path / "a.sqlite3")
+    try:
+        assert await s.schema_version() == migrations()[-1].version
+        row = await s._one("PRAGMA journal_mode")
+        assert row is not None and row[0] == "wal"
+        row = await s._one("PRAGMA foreign_keys")
+        assert row is not None and row[0] == 1
+    finally:
+        await s.close()
+    # Re-opening applies nothing twice.
+    s = await open_storage(tmp_path / "a.sqlite3")
+    rows = await s._all("SELECT version FROM schema_version")
+    assert [r[0] for r in rows] == [m.version for m in migrations()]
+    await s.close()
+
+
+async def test_previous_schema_version_is_upgraded_keeping_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    known = migrations()
+    # Build the database as the previous release left it: every migration but the last.
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+    for mig in known[:-1]:
+        con.executescript(mig.sql)
+        con.execute("INSERT INTO schema_version VALUES (?, ?, 0)", (mig.version, mig.name))
+    if len(known) > 1:
+        con.execute(
+            "INSERT INTO quiz_sessions (user_id, quiz_version, status, started_at, updated_at)"
+            " VALUES (7, 'v', 'active', 1, 1)"
+        )
+    con.commit()
+    con.close()
+    s = await open_storage(path)
+    try:
+        assert await s.schema_version() == known[-1].version
+        if len(known) > 1:
+            assert (await s.active_session(7)) is not None
+    finally:
+        await s.close()
+
+
+async def test_newer_schema_is_refused_with_reason(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    s = await open_storage(path)
+    await s.close()
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO schema_version VALUES (999, '0999_future.sql', 0)")
+    con.commit()
+    con.close()
+    with pytest.raises(StorageError, match=r"schema version 999 is newer"):
+        await open_storage(path)
+
+
+async def test_unwritable_path_says_which_and_why(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match=str(blocker)):
+        await open_storage(blocker / "sub" / "db.sqlite3")
+
+
+async def test_one_active_session_per_member(tmp_path: Path) -> None:
+    s = await open_storage(tmp_path / "db.sqlite3")
+    try:
+        first = await s.start_session(user_id=1, guild_id=5, origin_channel_id=6, quiz_version="v", mode="dm", now=1)
+        second = await s.start_session(user_id=1, guild_id=5, origin_channel_id=6, quiz_version="v", mode="dm", now=2)
+        old = await s.session(first.id)
+        assert old is not None and old.status == "abandoned"
+        active = await s.active_session(1)
+        assert active is not None and active.id == second.id
+        with pytest.raises(sqlite3.IntegrityError):
+            await s._db.execute(  # type: ignore[union-attr]
+                "UPDATE quiz_sessions SET status = 'active' WHERE id = ?", (first.id,)
+            )
+    finally:
+        await s.close()
+
+
+async def test_progress_guard_refuses_a_stale_position(tmp_path: Path) -> None:
+    s = await open_storage(tmp_path / "db.sqlite3")
+    try:
+        sess = await s.start_session(user_id=1, guild_id=None, origin_channel_id=None, quiz_version="v", mode="dm", now=1)
+        assert await s.save_progress(sess.id, expect_position=0, position=1, status="active", now=2, answer=("q1", "a"))
+        # The same click replayed computes from position 0 again: refused, nothing written twice.
+        assert not await s.save_progress(
+            sess.id, expect_position=0, position=1, status="active", now=3, answer=("q1", "b")
+        )
+        assert await s.answers(sess.id) == {"q1": "a"}
+    finally:
+        await s.close()
+
+
+async def test_backup_during_writes_is_readable(tmp_path: Path) -> None:
+    s = await open_storage(tmp_path / "db.sqlite3")
+    stop = asyncio.Event()
+
+    async def writer() -> int:
+        n = 0
+        while not stop.is_set():
+            await s.record_faq_query(
+                user_id=n, guild_id=1, question=f"q{n}", entry_id=None, score=0.1, declined=True, source="slash", now=n
+            )
+            n += 1
+            await asyncio.sleep(0)
+        return n
+
+    task = asyncio.create_task(writer())
+    await asyncio.sleep(0.05)
+    await s.backup(tmp_path / "backup.sqlite3")
+    stop.set()
+    written = await task
+    await s.close()
+    con = sqlite3.connect(tmp_path / "backup.sqlite3")
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copied = con.execute("SELECT count(*) FROM faq_queries").fetchone()[0]
+    con.close()
+    assert 0 < copied <= written
+
+
+async def test_forget_removes_only_that_member(tmp_path: Path) -> None:
+    s = await open_storage(tmp_path / "db.sqlite3")
+    try:
+        for user in (1, 2):
+            sess = await s.start_session(user_id=user, guild_id=9, origin_channel_id=None, quiz_version="v", mode="dm", now=1)
+            await s.complete_session(
+                sess.id, expect_position=0, position=1, answer=("q", "o"), outcome="ai", fit_ai=80, fit_ml=20,
+                content_version="c", now=2,
+            )
+            await s.record_faq_query(
+                user_id=user, guild_id=9, question="pay?", entry_id="salary", score=0.9, declined=False,
+                source="slash", now=3,
+            )
+            await s.set_feedback(user_id=user, entry_id="salary", guild_id=9, vote=1, question="pay?", now=4)
+            await s.record_role_grant(9, user, 55, now=5)
+        assert (await s.member_data(1)).results == 1
+        grants = await s.forget_member(1)
+        assert grants == [(9, 55)]
+        mine = await s.member_data(1)
+        assert (mine.sessions, mine.results, mine.faq_questions, mine.faq_votes, mine.role_grants) == (0, 0, 0, 0, 0)
+        theirs = await s.member_data(2)
+        assert (theirs.sessions, theirs.results, theirs.faq_questions, theirs.faq_votes) == (1, 1, 1, 1)
+        assert (await s.counts())["quiz_answers"] == 1
+    finally:
+        await s.close()
+
+
+async def test_guild_settings_round_trip(tmp_path: Path) -> None:
+    s = await open_storage(tmp_path / "db.sqlite3")
+    try:
+        default = await s.guild_settings(4)
+        assert default.mentions_enabled and default.moderator_roles == ()
+        updated = await s.update_guild_settings(4, 1.0, mentions_enabled=False, moderator_roles=[10, 11])
+        assert not updated.mentions_enabled and updated.moderator_roles == (10, 11)
+        with pytest.raises(ValueError):
+            await s.update_guild_settings(4, 1.0, owner_id=5)
+    finally:
+        await s.close()
