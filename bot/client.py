@@ -23,7 +23,7 @@ from bot.storage import Storage
 log = logging.getLogger("careerbot")
 
 # Loaded in this order; an explicit list so a stray file in cogs/ is never loaded by accident.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.careerquiz", "cogs.compare")
+EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.careerquiz", "cogs.compare", "cogs.faq")
 
 GLOBAL_SCOPE = "global"
 

@@ -80,7 +80,12 @@ def _direction(words: Sequence[str]) -> str | None:
     """'aie>mle' for "from AI Engineering to ML" and the like: word bags cannot tell the two moves apart."""
     tracks = [(i, _TRACK_OF[w]) for i, w in enumerate(words) if w in _TRACK_OF]
     for (i, a), (j, b) in itertools.pairwise(tracks):
-        if a != b and (_TOWARDS & set(words[i + 1 : j]) or "from" in words[max(0, i - 2) : i]):
+        if a == b:
+            continue
+        before, between = words[max(0, i - 2) : i], words[i + 1 : j]
+        if "from" in between and _TOWARDS & set(before):  # "into AI Engineering from ML"
+            return f"{b}>{a}"
+        if _TOWARDS & set(between) or "from" in before:
             return f"{a}>{b}"
     return None
 

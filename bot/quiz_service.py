@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import quiz
-from bot.content import Content
+from bot.content import Content, FaqEntry
+from bot.faq import FaqRetriever
 from bot.quiz import Explanation, PreviousResult, QuizError, SessionState, Step
 from bot.storage import ResultRow, SessionRow, Storage
 
@@ -47,6 +48,19 @@ class Progress:
     explanation: Explanation | None = None
     changed: bool = True  # False: a replayed or double click; re-show, change nothing
     note: str | None = None  # one line shown above the question (e.g. a restart after a content update)
+
+
+def faq_followups(retriever: FaqRetriever, explanation: Explanation, limit: int = 3) -> list[FaqEntry]:
+    """The FAQ entries most relevant to a result: its track(s), weighted by what drove it."""
+    outcome = explanation.score.outcome
+    terms = [s.id for s in explanation.skills_next] + [r.question.factor for r in explanation.reasons]
+    if outcome != "hybrid":
+        return retriever.related(outcome, terms, limit)
+    picks = [*retriever.related("ai", terms, limit), *retriever.related("ml", terms, limit)]
+    merged = list(
+        {e.id: e for pair in zip(picks[:limit], picks[limit:], strict=False) for e in pair}.values()
+    )
+    return merged[:limit]
 
 
 class QuizService:

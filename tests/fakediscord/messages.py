@@ -116,6 +116,12 @@ class FakeMessage:
         labels = [c.get("label") for c in walk_components(self.components) if c.get("type") == 2]
         raise AssertionError(f"no button labelled {label_substring!r} in message {self.id}; buttons: {labels}")
 
+    def mark_edited(self) -> None:
+        """Keep the version being replaced and count the edit."""
+        self.history.append(self.snapshot())
+        self.edits += 1
+        self.edited_timestamp = iso_now()
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "content": self.content,

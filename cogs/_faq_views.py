@@ -1,0 +1,185 @@
+"""FAQ answer rendering and its DynamicItems (votes, topic buttons, the topic select)."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import ui
+
+from bot.client import answer_error
+from bot.content import FaqEntry
+from bot.faq import Match
+from cogs._render import BRAND, fit, section_name
+
+if TYPE_CHECKING:
+    from bot.client import CareerBot
+
+AnyInteraction = discord.Interaction[Any]
+SELECT_MAX = 25
+
+
+def answer_embed(bot: CareerBot, entry: FaqEntry) -> discord.Embed:
+    embed = discord.Embed(title=fit(entry.question, 256), description=entry.answer, colour=BRAND)
+    embed.add_field(
+        name="From the article", value=f"“{section_name(bot.content, entry.section)}” (§{entry.section})"
+    )
+    article = bot.content.careers.article
+    embed.set_footer(text=fit(f'Answers paraphrase "{article.title}" by {article.author}.', 2048))
+    return embed
+
+
+def answer_view(entry: FaqEntry, query_id: int) -> ui.View:
+    view = ui.View(timeout=None)
+    view.add_item(VoteButton(entry.id, "up", query_id))
+    view.add_item(VoteButton(entry.id, "down", query_id))
+    return view
+
+
+def decline_message(match: Match) -> tuple[str, ui.View]:
+    text = (
+        "I can only answer what the article covers, and I don't think it covers that. "
+        "It's about choosing between AI Engineering and ML Engineering: the differences, pay, "
+        "getting in, skills and switching."
+    )
+    view = ui.View(timeout=None)
+    if match.suggestions:
+        text += "\nMaybe one of these helps:"
+        for entry in match.suggestions[:3]:
+            view.add_item(TopicButton(entry.id, entry.topic))
+    return text, view
+
+
+def topics_view(entries: list[FaqEntry]) -> ui.View:
+    """Every topic in select menus of at most 25 options each (Discord's limit), one per row."""
+    view = ui.View(timeout=None)
+    for page, start in enumerate(range(0, min(len(entries), SELECT_MAX * 5), SELECT_MAX)):
+        chunk = entries[start : start + SELECT_MAX]
+        view.add_item(TopicSelect(page, chunk))
+    return view
+
+
+async def show_entry(interaction: AnyInteraction, entry: FaqEntry, *, source: str) -> None:
+    """Answer with an entry chosen from a button or the select, storing it like a question."""
+    bot: CareerBot = interaction.client
+    query_id = await bot.storage.record_faq_query(
+        user_id=interaction.user.id,
+        guild_id=interaction.guild_id,
+        question=entry.question,
+        entry_id=entry.id,
+        score=1.0,
+        declined=False,
+        source=source,
+        now=time.time(),
+    )
+    await interaction.response.send_message(
+        embed=answer_embed(bot, entry), view=answer_view(entry, query_id), ephemeral=True
+    )
+
+
+class VoteButton(
+    ui.DynamicItem[ui.Button[Any]], template=r"faqv:(?P<entry>[a-z0-9-]+):(?P<vote>up|down):(?P<q>\d+)"
+):
+    def __init__(self, entry_id: str, vote: str, query_id: int) -> None:
+        self.entry_id, self.vote, self.query_id = entry_id, vote, query_id
+        super().__init__(
+            ui.Button(
+                label="Helpful" if vote == "up" else "Not helpful",
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"faqv:{entry_id}:{vote}:{query_id}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: AnyInteraction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> VoteButton:
+        return cls(match["entry"], match["vote"], int(match["q"]))
+
+    async def callback(self, interaction: AnyInteraction) -> None:
+        bot: CareerBot = interaction.client
+        try:
+            if bot.content.faq.entry(self.entry_id) is None:
+                await interaction.response.send_message("That answer no longer exists.", ephemeral=True)
+                return
+            asked = await bot.storage.faq_query(self.query_id)
+            await bot.storage.set_feedback(
+                user_id=interaction.user.id,
+                entry_id=self.entry_id,
+                guild_id=interaction.guild_id,
+                vote=1 if self.vote == "up" else -1,
+                question=str(asked["question"]) if asked is not None else None,
+                now=time.time(),
+            )
+            other = "👎" if self.vote == "up" else "👍"
+            await interaction.response.send_message(
+                f"Thanks, your {'👍' if self.vote == 'up' else '👎'} is noted. Changed your mind? Click {other}.",
+                ephemeral=True,
+            )
+        except Exception as exc:
+            await answer_error(interaction, exc)
+
+
+class TopicButton(ui.DynamicItem[ui.Button[Any]], template=r"faqt:(?P<entry>[a-z0-9-]+)"):
+    def __init__(self, entry_id: str, label: str = "…") -> None:
+        self.entry_id = entry_id
+        super().__init__(
+            ui.Button(label=label, style=discord.ButtonStyle.primary, custom_id=f"faqt:{entry_id}")
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: AnyInteraction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> TopicButton:
+        return cls(match["entry"])
+
+    async def callback(self, interaction: AnyInteraction) -> None:
+        bot: CareerBot = interaction.client
+        try:
+            entry = bot.content.faq.entry(self.entry_id)
+            if entry is None:
+                await interaction.response.send_message("That topic no longer exists.", ephemeral=True)
+                return
+            await show_entry(interaction, entry, source="button")
+        except Exception as exc:
+            await answer_error(interaction, exc)
+
+
+class TopicSelect(ui.DynamicItem[ui.Select[Any]], template=r"faqs:(?P<page>\d)"):
+    def __init__(self, page: int, entries: list[FaqEntry] | None = None) -> None:
+        self.page = page
+        options = [
+            discord.SelectOption(label=fit(e.topic, 100), value=e.id, description=fit(e.question, 100))
+            for e in entries or []
+        ]
+        super().__init__(
+            ui.Select(
+                custom_id=f"faqs:{page}",
+                placeholder="Pick a topic" if page == 0 else "More topics",
+                options=options or [discord.SelectOption(label="…", value="none")],
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: AnyInteraction, item: ui.Item[Any], match: re.Match[str], /
+    ) -> TopicSelect:
+        return cls(int(match["page"]))
+
+    async def callback(self, interaction: AnyInteraction) -> None:
+        bot: CareerBot = interaction.client
+        try:
+            values = self.item.values  # filled from the interaction by discord.py
+            entry = bot.content.faq.entry(values[0]) if values else None
+            if entry is None:
+                await interaction.response.send_message("That topic no longer exists.", ephemeral=True)
+                return
+            await show_entry(interaction, entry, source="button")
+        except Exception as exc:
+            await answer_error(interaction, exc)
+
+
+FAQ_DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (VoteButton, TopicButton, TopicSelect)

@@ -1,0 +1,141 @@
+"""/faq and answers to mentions: the article's answers, or a polite decline with nearby topics."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.faq import Match
+from cogs._faq_views import FAQ_DYNAMIC_ITEMS, answer_embed, answer_view, decline_message, topics_view
+from cogs._render import fit
+
+if TYPE_CHECKING:
+    from bot.client import CareerBot
+
+QUESTION_MAX = 300  # the slash option's max_length; mentions are cut to Discord's own 2,000/4,000
+STORED_MAX = 1000  # question text stored for moderators; longer is truncated, never rejected
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def faq_cooldown(interaction: discord.Interaction[CareerBot]) -> app_commands.Cooldown | None:
+    seconds = interaction.client.settings.faq_cooldown_seconds
+    return app_commands.Cooldown(1, seconds) if seconds > 0 else None
+
+
+class Faq(commands.Cog):
+    def __init__(self, bot: CareerBot) -> None:
+        self.bot = bot
+        seconds = bot.settings.faq_cooldown_seconds
+        # Rate limiting, not state: a restart forgetting who asked a few seconds ago is harmless.
+        self._mention_cooldown = commands.CooldownMapping.from_cooldown(1, seconds, commands.BucketType.user)
+
+    async def _ask(self, question: str, user_id: int, guild_id: int | None, source: str) -> tuple[Match, int]:
+        match = self.bot.faq.ask(question)
+        best = match.entry or match.candidate
+        query_id = await self.bot.storage.record_faq_query(
+            user_id=user_id,
+            guild_id=guild_id,
+            question=question[:STORED_MAX],
+            entry_id=best.id if best else None,
+            score=match.score,
+            declined=match.declined,
+            source=source,
+            now=time.time(),
+        )
+        return match, query_id
+
+    @app_commands.command(
+        name="faq", description="Ask about AI vs ML Engineering; without a question, browse the topics"
+    )
+    @app_commands.describe(question="Your question, e.g. 'which pays more?' or 'do I need a PhD?'")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    @app_commands.checks.dynamic_cooldown(faq_cooldown)
+    async def faq(
+        self,
+        interaction: discord.Interaction[CareerBot],
+        question: app_commands.Range[str, 1, QUESTION_MAX] | None = None,
+    ) -> None:
+        if question is None or not question.strip():
+            await interaction.response.send_message(
+                "Pick a topic and I'll answer it.",
+                view=topics_view(list(self.bot.content.faq.entries)),
+                ephemeral=True,
+            )
+            return
+        match, query_id = await self._ask(question, interaction.user.id, interaction.guild_id, "slash")
+        if match.entry is None:
+            text, view = decline_message(match)
+            await interaction.response.send_message(text, view=view, ephemeral=True)
+            return
+        await interaction.response.send_message(
+            embed=answer_embed(self.bot, match.entry), view=answer_view(match.entry, query_id), ephemeral=True
+        )
+
+    @faq.autocomplete("question")
+    async def faq_autocomplete(
+        self, interaction: discord.Interaction[CareerBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=fit(e.question, 100), value=fit(e.question, 100))
+            for e in self.bot.faq.autocomplete(current, limit=25)
+        ]
+
+    # ------------------------------------------------------------ mentions
+
+    def _mention_allowed(
+        self, message: discord.Message, mentions_enabled: bool, channels: tuple[int, ...]
+    ) -> bool:
+        if message.guild is None:
+            return True
+        if not mentions_enabled:
+            return False
+        parent = getattr(message.channel, "parent_id", None)
+        return not channels or message.channel.id in channels or parent in channels
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot or me not in message.mentions:
+            return
+        if message.guild is not None:
+            settings = await self.bot.storage.guild_settings(message.guild.id)
+            if not self._mention_allowed(message, settings.mentions_enabled, settings.mention_channels):
+                return
+        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        if not question:
+            await message.reply(
+                "Ask me something about AI vs ML Engineering, or try `/faq`.", allowed_mentions=NO_PINGS
+            )
+            return
+        bucket = self._mention_cooldown.get_bucket(message)
+        if bucket is not None and bucket.update_rate_limit():
+            return  # flooding: stay quiet rather than add to the noise
+        match, query_id = await self._ask(
+            question, message.author.id, message.guild.id if message.guild else None, "mention"
+        )
+        try:
+            if match.entry is None:
+                text, view = decline_message(match)
+                await message.reply(text, view=view, allowed_mentions=NO_PINGS)
+            else:
+                await message.reply(
+                    embed=answer_embed(self.bot, match.entry),
+                    view=answer_view(match.entry, query_id),
+                    allowed_mentions=NO_PINGS,
+                )
+        except discord.Forbidden:
+            pass  # may read but not post here: nothing useful to do
+
+
+async def setup(bot: CareerBot) -> None:
+    bot.add_dynamic_items(*FAQ_DYNAMIC_ITEMS)
+    await bot.add_cog(Faq(bot))
+
+
+async def teardown(bot: CareerBot) -> None:
+    bot.remove_dynamic_items(*FAQ_DYNAMIC_ITEMS)
