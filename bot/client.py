@@ -23,7 +23,14 @@ from bot.storage import Storage
 log = logging.getLogger("careerbot")
 
 # Loaded in this order; an explicit list so a stray file in cogs/ is never loaded by accident.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.careerquiz", "cogs.compare", "cogs.faq")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.meta",
+    "cogs.careerquiz",
+    "cogs.compare",
+    "cogs.faq",
+    "cogs.moderation",
+    "cogs.housekeeping",
+)
 
 GLOBAL_SCOPE = "global"
 

@@ -6,6 +6,7 @@ import discord
 
 from bot.compare import Comparison
 from bot.content import Claim, Content
+from bot.storage import MemberData
 
 BRAND = discord.Colour.from_rgb(88, 101, 242)
 TRACK_COLOURS = {"ai": discord.Colour.from_rgb(46, 134, 222), "ml": discord.Colour.from_rgb(155, 89, 182)}
@@ -85,4 +86,19 @@ def comparison_embed(content: Content, comparison: Comparison, *, highlight: str
             f'Source: "{article.title}" by {article.author}. §section ids name the article section.', 2048
         )
     )
+    return embed
+
+
+def mydata_embed(data: MemberData) -> discord.Embed:
+    def when(ts: float | None) -> str:
+        return f"<t:{int(ts)}:D>" if ts else "—"
+
+    embed = discord.Embed(title="What careerbot stores about you", colour=BRAND)
+    embed.add_field(name="Quiz sessions", value=str(data.sessions))
+    embed.add_field(name="Quiz results", value=str(data.results))
+    embed.add_field(name="FAQ questions asked", value=str(data.faq_questions))
+    embed.add_field(name="FAQ votes", value=str(data.faq_votes))
+    embed.add_field(name="Path roles given", value=str(data.role_grants))
+    embed.add_field(name="First / last activity", value=f"{when(data.first_seen)} / {when(data.last_seen)}")
+    embed.set_footer(text="/careerbot forget deletes all of it. Moderators only see totals, never you.")
     return embed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -165,11 +164,6 @@ class CareerQuiz(commands.Cog):
             channel_id=interaction.channel_id if in_guild else None,
         )
         await deliver(interaction, progress)
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        # Idle sessions left over from a long downtime expire before anyone clicks them.
-        await self.bot.storage.expire_idle(time.time() - self.bot.quizzes.idle_seconds, time.time())
 
 
 async def setup(bot: CareerBot) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
+from bot.client import answer_error
 from bot.quiz_service import Progress
 from cogs._quiz_views import result_kwargs
-from cogs._render import about_embed
+from cogs._render import about_embed, mydata_embed
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
@@ -49,6 +51,78 @@ class Meta(commands.Cog):
         progress = Progress(session=session, step=None, result=result, explanation=explanation)
         await interaction.response.send_message(**await result_kwargs(self.bot, progress), ephemeral=True)
 
+    @careerbot.command(name="mydata", description="See what careerbot stores about you")
+    async def mydata(self, interaction: discord.Interaction[CareerBot]) -> None:
+        data = await self.bot.storage.member_data(interaction.user.id)
+        await interaction.response.send_message(embed=mydata_embed(data), ephemeral=True)
+
+    @careerbot.command(name="forget", description="Delete everything careerbot stores about you")
+    async def forget(self, interaction: discord.Interaction[CareerBot]) -> None:
+        view = discord.ui.View(timeout=None)
+        view.add_item(ForgetButton(interaction.user.id))
+        await interaction.response.send_message(
+            "This deletes all your quiz sessions, answers, results, FAQ questions and votes, in every server, "
+            "and takes back any path role I gave you. It can't be undone. Sure?",
+            view=view,
+            ephemeral=True,
+        )
+
+
+class ForgetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"cbf:(?P<uid>\d+)"):
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        super().__init__(
+            discord.ui.Button(
+                label="Yes, delete my data", style=discord.ButtonStyle.danger, custom_id=f"cbf:{user_id}"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ForgetButton:
+        return cls(int(match["uid"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: CareerBot = interaction.client
+        try:
+            if interaction.user.id != self.user_id:
+                await interaction.response.send_message(
+                    "Only the member who asked can confirm this.", ephemeral=True
+                )
+                return
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            grants = await bot.storage.forget_member(self.user_id)
+            kept = await take_back_roles(bot, self.user_id, grants)
+            text = "Done: everything I stored about you is deleted, and statistics no longer count you."
+            if kept:
+                text += f"\nI couldn't remove {kept} path role(s) (missing permission or server gone); a moderator can."
+            await interaction.followup.send(text, ephemeral=True)
+        except Exception as exc:
+            await answer_error(interaction, exc)
+
+
+async def take_back_roles(bot: CareerBot, user_id: int, grants: list[tuple[int, int]]) -> int:
+    """Remove path roles the bot gave; returns how many could not be removed."""
+    failed = 0
+    for guild_id, role_id in grants:
+        guild = bot.get_guild(guild_id)
+        try:
+            if guild is None:
+                raise discord.NotFound  # type: ignore[call-arg]
+            member = await guild.fetch_member(user_id)
+            await member.remove_roles(
+                discord.Object(role_id), reason="careerbot: the member asked to forget their data"
+            )
+        except (discord.NotFound, discord.Forbidden, TypeError):
+            failed += 1
+    return failed
+
 
 async def setup(bot: CareerBot) -> None:
+    bot.add_dynamic_items(ForgetButton)
     await bot.add_cog(Meta(bot))
+
+
+async def teardown(bot: CareerBot) -> None:
+    bot.remove_dynamic_items(ForgetButton)

@@ -1,0 +1,27 @@
+"""Periodic clean-up: idle quizzes expire, retention limits apply, departed servers' data goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.settings import Settings
+from bot.storage import Storage
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Swept:
+    expired_sessions: int
+    purged_questions: int
+    purged_sessions: int
+    deleted_guilds: list[int]
+
+
+async def sweep(storage: Storage, settings: Settings, now: float) -> Swept:
+    return Swept(
+        expired_sessions=await storage.expire_idle(now - settings.quiz_idle_hours * 3600, now),
+        purged_questions=await storage.purge_faq_queries(settings.faq_retention_days, now),
+        purged_sessions=await storage.purge_sessions(now),
+        deleted_guilds=await storage.delete_departed_guilds(now - settings.guild_grace_days * DAY),
+    )
