@@ -48,7 +48,9 @@ class InteractionResult:
     followups: list[FakeMessage] = field(default_factory=list)
     choices: list[dict[str, Any]] | None = None
     modal: dict[str, Any] | None = None
-    error: DiscordError | None = None
+    error: DiscordError | None = None  # the first error any request on this interaction got
+    errors: list[DiscordError] = field(default_factory=list)
+    expired: bool = False  # the callback came after the acknowledgement window (10062)
     deferral_resolved: bool = False
 
     # -- what the member sees ------------------------------------------------------------------

@@ -1,0 +1,73 @@
+"""The aiohttp application: routing, auth, fault injection, request log and unknown-route capture."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from .faults import rate_limited
+from .http_utils import DiscordHTTPError, json_response
+from .routes_commands import CommandRoutes
+from .routes_core import API, CoreRoutes
+from .routes_interactions import InteractionRoutes
+from .routes_messages import MessageRoutes
+
+if TYPE_CHECKING:
+    from .driver import FakeDiscord
+
+class RequestRecord(NamedTuple):
+    method: str
+    path: str  # relative to /api/v10, without the query string
+    status: int
+
+
+# Interaction callbacks and webhooks neither need the bot token nor count towards the global limit.
+_TOKENLESS_PREFIXES = ("/interactions/", "/webhooks/")
+
+
+def build_app(fake: FakeDiscord) -> web.Application:
+    @web.middleware
+    async def discord_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith(API + "/"):
+            return await handler(request)
+        path = request.path[len(API) :]
+        response = await _answer(fake, request, handler, path)
+        fake.requests.append(RequestRecord(request.method, path, response.status))
+        return response
+
+    app = web.Application(middlewares=[discord_middleware], client_max_size=256 * 1024 * 1024)
+    core = CoreRoutes(fake)
+    core.register(app.router)
+    MessageRoutes(fake, core).register(app.router)
+    CommandRoutes(fake).register(app.router)
+    InteractionRoutes(fake).register(app.router)
+    app.router.add_get("/gateway", fake.gateway.handle)
+    app.router.add_get("/gateway/resume", fake.gateway.handle)
+    return app
+
+
+async def _answer(
+    fake: FakeDiscord, request: web.Request, handler: Handler, path: str
+) -> web.StreamResponse:
+    tokenless = path.startswith(_TOKENLESS_PREFIXES)
+    fault = fake.faults.take(request.method, path)
+    if fault is not None:
+        return fault
+    if not tokenless:
+        wait = fake._global_limiter.check(fake.global_rate_limit)
+        if wait is not None:
+            return rate_limited(wait, is_global=True, bucket="global")
+        if request.headers.get("Authorization") != f"Bot {fake.token}":
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+    http_exception = request.match_info.http_exception
+    if http_exception is not None:
+        fake.unknown_routes.append(f"{request.method} {path}")
+        if isinstance(http_exception, web.HTTPMethodNotAllowed):
+            return json_response({"message": "405: Method Not Allowed", "code": 0}, status=405)
+        return json_response({"message": "404: Not Found", "code": 0}, status=404)
+    try:
+        return await handler(request)
+    except DiscordHTTPError as exc:
+        return json_response(exc.body(), status=exc.status)
