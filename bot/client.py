@@ -132,6 +132,17 @@ class CareerBot(commands.Bot):
             await self.storage.schema_version(),
         )
 
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("connected as %s (id %s) to %d servers", self.user, self.user.id, len(self.guilds))
+
+    async def on_command_error(self, context: commands.Context[Any], exception: commands.CommandError, /) -> None:
+        # The mention prefix exists only so mentions carry content; a mention is a FAQ question for
+        # cogs/faq.py, never a prefix command, so "command not found" is the normal case.
+        if isinstance(exception, commands.CommandNotFound):
+            return
+        await super().on_command_error(context, exception)
+
     async def close(self) -> None:
         try:
             await super().close()

@@ -60,12 +60,18 @@ class BotRunner:
 
     def __init__(self, fake: FakeDiscord, tmp_path: Path, content: Content) -> None:
         self.fake, self.tmp_path, self.content = fake, tmp_path, content
+        self.db_path = tmp_path / "careerbot.sqlite3"
         self.bot: CareerBot | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, *, content: Content | None = None, **overrides: Any) -> CareerBot:
+        return await self.start_with(content=content, **overrides)
+
+    async def start_with(
+        self, *, extensions: tuple[str, ...] = EXTENSIONS, content: Content | None = None, **overrides: Any
+    ) -> CareerBot:
         settings = make_settings(self.fake, self.tmp_path, **overrides)
-        bot = CareerBot(settings, content or self.content, extensions=EXTENSIONS)
+        bot = CareerBot(settings, content or self.content, extensions=extensions)
         self.bot = bot
         self._task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))  # type: ignore[union-attr]
         ready = asyncio.create_task(bot.wait_until_ready())

@@ -158,9 +158,17 @@ def interaction_payload(fake: FakeDiscord, result: InteractionResult) -> dict[st
     return payload
 
 
-async def wait_finished(fake: FakeDiscord, result: InteractionResult, timeout: float) -> InteractionResult:
+async def wait_finished(
+    fake: FakeDiscord, result: InteractionResult, timeout: float, expect_followup: bool = True
+) -> InteractionResult:
+    """Wait for the callback and, after a deferral, the first followup/edit (unless expect_followup=False)."""
+
+    def done() -> bool:
+        acknowledged = result.callback_type is not None or result.error is not None
+        return result.finished or (not expect_followup and acknowledged)
+
     try:
-        await fake._wait_for(lambda: result.finished, timeout)
+        await fake._wait_for(done, timeout)
     except TimeoutError:
         if result.callback_type is None:
             state = "the bot never answered it (no interaction callback)"

@@ -1,0 +1,28 @@
+"""A loopback fake Discord (REST + gateway) that the real discord.py client talks to, for tests."""
+
+from .commands import ClientRefused
+from .discordpy import DiscordPyPointer, point_discord_py_at
+from .driver import FakeDiscord, Violation
+from .http_utils import DiscordError
+from .interactions import InteractionResult
+from .messages import FakeAttachment, FakeMessage
+from .models import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
+from .server import RequestRecord
+
+__all__ = [
+    "ClientRefused",
+    "DiscordError",
+    "DiscordPyPointer",
+    "FakeAttachment",
+    "FakeChannel",
+    "FakeDiscord",
+    "FakeGuild",
+    "FakeMember",
+    "FakeMessage",
+    "FakeRole",
+    "FakeUser",
+    "InteractionResult",
+    "RequestRecord",
+    "Violation",
+    "point_discord_py_at",
+]

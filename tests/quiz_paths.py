@@ -1,0 +1,42 @@
+"""Answer paths through data/quiz.yaml (option index per question), and helpers to click them."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from tests.fakediscord import FakeDiscord
+
+# Main questions in data order, then tie-breaks when asked. Index 0 is the AI end of every scale.
+AI_PATH = [0] * 13
+ML_PATH = [3, 3, 2, 2, 3, 3, 2, 3, 2, 2, 2, 2, 2]  # the last option of each question
+BALANCED_MAIN = [1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1]
+HYBRID_PATH = [*BALANCED_MAIN, 1, 1, 1]
+AI_BY_TIEBREAK = [*BALANCED_MAIN, 0, 0, 0]
+
+
+def option_ids(message: Any) -> list[str]:
+    """custom_ids of the answer buttons (first row) of a quiz message."""
+    return [c["custom_id"] for c in message.components[0]["components"]]
+
+
+def nav_id(message: Any, action: str) -> str:
+    return next(cid for cid in message.custom_ids() if cid.startswith("cqn:") and cid.endswith(f":{action}"))
+
+
+async def answer_all(fake: FakeDiscord, user: Any, message: Any, picks: list[int], **click: Any) -> Any:
+    """Click each pick on the (edited in place) quiz message; returns the final message."""
+    for pick in picks:
+        res = await fake.click(user, message, option_ids(message)[pick], **click)
+        assert res.error is None, res.error
+        message = res.message
+    return message
+
+
+def db_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()

@@ -1,0 +1,216 @@
+"""/compare and /faq end to end, plus answers to mentions."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from bot.charts import SIZE_PX
+from bot.content import Content
+from tests.conftest import BotRunner
+from tests.fakediscord import FakeDiscord
+from tests.quiz_paths import ML_PATH, answer_all, db_rows
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.fixture
+def members(fake: FakeDiscord) -> tuple[object, object, object]:
+    guild = fake.add_guild(name="Career Hub")
+    alice, bob = fake.add_user("alice"), fake.add_user("bob")
+    fake.add_member(guild, alice)
+    fake.add_member(guild, bob)
+    return guild, alice, bob
+
+
+async def test_compare_salary_embed_and_chart(
+    fake: FakeDiscord, runner: BotRunner, members: tuple, content: Content  # type: ignore[type-arg]
+) -> None:
+    guild, alice, _ = members
+    await runner.start()
+    res = await fake.invoke(alice, "compare salary", guild=guild)
+    assert res.ephemeral
+    embed = res.embeds[0]
+    by_name = {f["name"]: f["value"] for f in embed["fields"]}
+    for track in content.careers.tracks:
+        assert track.salary.label in by_name[track.name]
+    caveats = by_name["What the ranges don't show"]
+    assert "Silicon Valley" in caveats and "equity" in caveats and "§salary" in caveats
+    assert "description" not in embed or "⭐" not in embed.get("description", "")
+    [png] = res.attachments
+    assert png.filename == "salary-ranges.png" and embed["image"]["url"] == "attachment://salary-ranges.png"
+    assert png_size(png.data) == SIZE_PX
+    # Public option posts for everyone.
+    public = await fake.invoke(alice, "compare salary", guild=guild, options={"public": True})
+    assert not public.ephemeral
+
+
+async def test_compare_highlights_the_members_result(
+    fake: FakeDiscord, runner: BotRunner, members: tuple  # type: ignore[type-arg]
+) -> None:
+    guild, alice, bob = members
+    await runner.start()
+    await fake.invoke(alice, "careerquiz", guild=guild)
+    await answer_all(fake, alice, await fake.wait_dm(alice), ML_PATH)
+    mine = await fake.invoke(alice, "compare salary", guild=guild)
+    theirs = await fake.invoke(bob, "compare salary", guild=guild)
+    assert "your latest quiz result (ML Engineer)" in mine.embeds[0]["description"]
+    names = [f["name"] for f in mine.embeds[0]["fields"]]
+    assert "ML Engineer ⭐" in names and "AI Engineer" in names
+    assert mine.attachments[0].data != theirs.attachments[0].data, "the chart highlights the outcome"
+
+
+@pytest.mark.parametrize(
+    ("topic", "ai_text", "ml_text"),
+    [
+        ("skills", "API development", "PyTorch, TensorFlow or JAX"),
+        ("work", "Connecting models to databases", "hyperparameters"),
+        ("entry", "web development", "advanced degree"),
+        ("outlook", "every company adopting AI", "tech hubs"),
+    ],
+)
+async def test_compare_text_topics_trace_to_sections(
+    fake: FakeDiscord, runner: BotRunner, members: tuple, topic: str, ai_text: str, ml_text: str  # type: ignore[type-arg]
+) -> None:
+    guild, alice, _ = members
+    await runner.start()
+    res = await fake.invoke(alice, f"compare {topic}", guild=guild)
+    fields = {f["name"]: f["value"] for f in res.embeds[0]["fields"]}
+    assert ai_text in fields["AI Engineer"] and ml_text in fields["ML Engineer"]
+    for value in (fields["AI Engineer"], fields["ML Engineer"]):
+        for line in value.splitlines():
+            assert "(§" in line, f"line without a section: {line}"
+
+
+async def test_compare_works_in_dms(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+    _, alice, _ = members
+    await runner.start()
+    res = await fake.invoke(alice, "compare work")
+    assert res.embeds[0]["title"].endswith("Daily work")
+
+
+async def test_chart_cooldown_is_polite(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+    guild, alice, bob = members
+    await runner.start(chart_cooldown_seconds=30)
+    await fake.invoke(alice, "compare salary", guild=guild)
+    again = await fake.invoke(alice, "compare salary", guild=guild)
+    assert again.ephemeral and "try again in" in again.content
+    other = await fake.invoke(bob, "compare salary", guild=guild)
+    assert other.attachments, "the cooldown is per member"
+
+
+async def test_faq_answers_with_section_and_stores_the_question(
+    fake: FakeDiscord, runner: BotRunner, members: tuple, content: Content  # type: ignore[type-arg]
+) -> None:
+    guild, alice, _ = members
+    await runner.start()
+    res = await fake.invoke(alice, "faq", guild=guild, options={"question": "which one pays more"})
+    embed = res.embeds[0]
+    entry = content.faq.entry("pays-more")
+    assert entry is not None
+    assert embed["title"] == entry.question and embed["description"] == entry.answer
+    assert "§salary" in embed["fields"][0]["value"]
+    rows = db_rows(runner.db_path, "SELECT user_id, guild_id, entry_id, declined, source FROM faq_queries")
+    assert rows == [(alice.id, guild.id, "pays-more", 0, "slash")]
+
+
+async def test_faq_declines_with_suggestions(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+    guild, alice, _ = members
+    await runner.start()
+    res = await fake.invoke(alice, "faq", guild=guild, options={"question": "how do I install CUDA on ubuntu"})
+    assert res.ephemeral and "don't think it covers that" in res.content and not res.embeds
+    topics = [cid for cid in res.message.custom_ids() if cid.startswith("faqt:")]
+    assert 1 <= len(topics) <= 3
+    shown = await fake.click(alice, res.message, topics[0])
+    assert shown.embeds and shown.ephemeral
+    assert db_rows(runner.db_path, "SELECT declined FROM faq_queries ORDER BY id") == [(1,), (0,)]
+
+
+async def test_faq_without_question_lists_topics_in_selects(
+    fake: FakeDiscord, runner: BotRunner, members: tuple, content: Content  # type: ignore[type-arg]
+) -> None:
+    guild, alice, _ = members
+    await runner.start()
+    res = await fake.invoke(alice, "faq", guild=guild)
+    selects = [c for row in res.components for c in row["components"] if c["type"] == 3]
+    offered = [o["value"] for s in selects for o in s["options"]]
+    assert offered == [e.id for e in content.faq.entries]
+    chosen = await fake.select(alice, res.message, selects[0]["custom_id"], [offered[0]])
+    assert chosen.embeds[0]["title"] == content.faq.entries[0].question
+
+
+async def test_faq_autocomplete(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+    guild, alice, _ = members
+    await runner.start()
+    choices = await fake.autocomplete(alice, "faq", focused="question", value="sal", guild=guild)
+    assert 1 <= len(choices) <= 25
+    assert any("pay" in c["name"].lower() or "salar" in c["name"].lower() for c in choices)
+    everything = await fake.autocomplete(alice, "faq", focused="question", value="", guild=guild)
+    assert len(everything) == 25
+
+
+async def test_feedback_is_stored_once_per_member_and_changeable(
+    fake: FakeDiscord, runner: BotRunner, members: tuple  # type: ignore[type-arg]
+) -> None:
+    guild, alice, _ = members
+    await runner.start()
+    res = await fake.invoke(alice, "faq", guild=guild, options={"question": "do i need a phd"})
+    up = next(c for c in res.message.custom_ids() if ":up:" in c)
+    down = next(c for c in res.message.custom_ids() if ":down:" in c)
+    thanks = await fake.click(alice, res.message, up)
+    assert thanks.ephemeral and "👍" in thanks.content
+    await fake.click(alice, res.message, down)
+    rows = db_rows(runner.db_path, "SELECT user_id, vote, question FROM faq_feedback")
+    assert rows == [(alice.id, -1, "do i need a phd")]
+
+
+async def test_mention_is_answered_without_pinging_anyone(
+    fake: FakeDiscord, runner: BotRunner, members: tuple  # type: ignore[type-arg]
+) -> None:
+    guild, alice, _ = members
+    await runner.start()
+    await fake.send_message(alice, guild.general, "@everyone what skills does an ML engineer need?", guild=guild)
+    reply = await fake.wait_channel_message(guild.general.id)
+    assert reply.embeds and "skill" in reply.embeds[0]["title"].lower()
+    assert reply.allowed_mentions is not None and reply.allowed_mentions.get("parse") == []
+    assert reply.allowed_mentions.get("replied_user") is False
+    assert db_rows(runner.db_path, "SELECT source, declined FROM faq_queries") == [("mention", 0)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        " ",
+        "x" * 300,
+        "**__~~||salary||~~__**" * 10,
+        "<@123> <@&456> <#789> @here pay?",
+        "'; DROP TABLE faq_queries; --",
+        "كم راتب مهندس الذكاء الاصطناعي",
+        "💰💰💰🤖🤖🤖",
+    ],
+)
+async def test_hostile_questions_never_crash_and_are_stored_safely(
+    fake: FakeDiscord, runner: BotRunner, members: tuple, question: str  # type: ignore[type-arg]
+) -> None:
+    guild, alice, _ = members
+    await runner.start()
+    res = await fake.invoke(alice, "faq", guild=guild, options={"question": question})
+    assert res.error is None and (res.content or res.embeds)
+    stored = db_rows(runner.db_path, "SELECT question FROM faq_queries")
+    if question.strip():
+        assert stored == [(question,)]
+
+
+async def test_very_long_mention_is_handled(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+    guild, alice, _ = members
+    await runner.start()
+    await fake.send_message(alice, guild.general, "salary " * 285, guild=guild)  # ~2,000 characters
+    reply = await fake.wait_channel_message(guild.general.id)
+    assert reply.embeds or reply.content
+    [(stored,)] = db_rows(runner.db_path, "SELECT length(question) FROM faq_queries")
+    assert stored <= 1000

@@ -1,0 +1,277 @@
+"""/careerquiz end to end: the real bot, the loopback fake Discord, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.content import Content
+from tests.conftest import BotRunner
+from tests.fakediscord import FakeDiscord
+from tests.quiz_paths import (
+    AI_BY_TIEBREAK,
+    AI_PATH,
+    HYBRID_PATH,
+    ML_PATH,
+    answer_all,
+    db_rows,
+    nav_id,
+    option_ids,
+)
+
+
+@dataclass
+class World:
+    guild: Any
+    alice: Any
+    bob: Any
+
+
+@pytest.fixture
+def world(fake: FakeDiscord) -> World:
+    guild = fake.add_guild(name="Career Hub")
+    alice, bob = fake.add_user("alice"), fake.add_user("bob")
+    fake.add_member(guild, alice)
+    fake.add_member(guild, bob)
+    return World(guild, alice, bob)
+
+
+async def start_quiz(fake: FakeDiscord, world: World, user: Any | None = None) -> Any:
+    user = user or world.alice
+    res = await fake.invoke(user, "careerquiz", guild=world.guild)
+    assert res.ephemeral
+    assert "Check your DMs" in res.content
+    dm = await fake.wait_dm(user)
+    assert str(dm.id) in res.content, "the reply links to the DM message"
+    return dm
+
+
+def field(embed: dict[str, Any], name: str) -> str:
+    return next(f["value"] for f in embed["fields"] if f["name"] == name)
+
+
+async def test_whole_journey_from_a_server(fake: FakeDiscord, runner: BotRunner, world: World, content: Content) -> None:
+    await runner.start()
+    dm = await start_quiz(fake, world)
+    embed = dm.embeds[0]
+    assert embed["title"] == "Career quiz · Question 1 of 13"
+    assert content.quiz.questions[0].prompt in embed["description"]
+    assert "0%" in field(embed, "Progress")
+    assert [b["label"] for b in dm.components[0]["components"]] == [o.label for o in content.quiz.questions[0].options]
+    # Answer four, check progress and persistence as we go.
+    dm = await answer_all(fake, world.alice, dm, AI_PATH[:4])
+    assert dm.embeds[0]["title"] == "Career quiz · Question 5 of 13"
+    assert "31%" in field(dm.embeds[0], "Progress")
+    assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 4
+    final = await answer_all(fake, world.alice, dm, AI_PATH[4:])
+    result = final.embeds[0]
+    assert result["title"] == "Your result: AI Engineer"
+    assert "AI Engineer 100/100 · ML Engineer 0/100" in result["description"]
+    why = field(result, "Why")
+    assert why.count("•") == 3 and "§which-path" in why and "§difference" in why
+    assert "$110-160k" in field(result, "Salary band") and "research-focused" in field(result, "Salary band")
+    assert "§switch" in field(result, "Switching later")
+    labels = [b["label"] for row in final.components for b in row["components"]]
+    assert labels == ["Share to server", "Compare salaries", "Retake"]
+    rows = db_rows(
+        runner.db_path,
+        "SELECT s.status, s.guild_id, r.outcome, r.fit_ai, r.fit_ml, r.quiz_version,"
+        " (SELECT count(*) FROM quiz_answers a WHERE a.session_id = s.id)"
+        " FROM quiz_sessions s JOIN quiz_results r ON r.session_id = s.id",
+    )
+    assert rows == [("completed", world.guild.id, "ai", 100, 0, content.quiz_version, 13)]
+
+
+async def test_ml_outcome_names_sections_and_band(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    final = await answer_all(fake, world.alice, await start_quiz(fake, world), ML_PATH)
+    result = final.embeds[0]
+    assert result["title"] == "Your result: ML Engineer"
+    assert "$120-180k" in field(result, "Salary band") and "$110-160k" not in field(result, "Salary band")
+    assert "§" in field(result, "Why")
+    assert field(result, "Learn next").count("•") >= 3
+    assert db_rows(runner.db_path, "SELECT outcome FROM quiz_results") == [("ml",)]
+
+
+async def test_hybrid_comes_through_labelled_tiebreaks(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    dm = await answer_all(fake, world.alice, await start_quiz(fake, world), HYBRID_PATH[:13])
+    assert dm.embeds[0]["title"] == "Career quiz · Tie-break 1 of 3"
+    dm = await answer_all(fake, world.alice, dm, HYBRID_PATH[13:14])
+    assert dm.embeds[0]["title"] == "Career quiz · Tie-break 2 of 3"
+    final = await answer_all(fake, world.alice, dm, HYBRID_PATH[14:])
+    result = final.embeds[0]
+    assert result["title"] == "Your result: both paths fit you"
+    band = field(result, "Salary band")
+    assert "$110-160k" in band and "$120-180k" in band
+    assert "Try each" in [f["name"] for f in result["fields"]]
+    assert db_rows(runner.db_path, "SELECT outcome FROM quiz_results") == [("hybrid",)]
+    assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 16
+
+
+async def test_tiebreaks_can_settle_it(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    final = await answer_all(fake, world.alice, await start_quiz(fake, world), AI_BY_TIEBREAK)
+    assert final.embeds[0]["title"] == "Your result: AI Engineer"
+
+
+async def test_restart_mid_quiz_loses_nothing(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    dm = await answer_all(fake, world.alice, await start_quiz(fake, world), AI_PATH[:5])
+    assert dm.embeds[0]["title"] == "Career quiz · Question 6 of 13"
+    await runner.restart()  # a new CareerBot process-equivalent on the same database
+    res = await fake.click(world.alice, dm, option_ids(dm)[0])
+    assert res.message.embeds[0]["title"] == "Career quiz · Question 7 of 13"
+    assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 6
+
+
+async def test_double_click_records_one_answer(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    dm = await start_quiz(fake, world)
+    first = option_ids(dm)[1]
+    a, b = await asyncio.gather(fake.click(world.alice, dm, first), fake.click(world.alice, dm, first))
+    assert {a.error, b.error} == {None}
+    # A replay of the same interaction payload later changes nothing either.
+    await fake.click(world.alice, dm, first)
+    assert db_rows(runner.db_path, "SELECT question_id, option_id FROM quiz_answers") == [
+        ("work-style", first.split(":")[3])
+    ]
+    assert db_rows(runner.db_path, "SELECT position FROM quiz_sessions") == [(1,)]
+
+
+async def test_forged_click_by_another_member_is_refused(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    dm = await start_quiz(fake, world)
+    res = await fake.click(world.bob, dm, option_ids(dm)[0], forge=True)
+    assert res.ephemeral and "belongs to someone else" in res.content
+    assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 0
+    assert fake.dm_messages(world.alice)[-1].embeds[0]["title"].endswith("Question 1 of 13")
+
+
+async def test_back_then_a_different_answer_counts(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    dm = await answer_all(fake, world.alice, await start_quiz(fake, world), [0, 0])
+    res = await fake.click(world.alice, dm, nav_id(dm, "back"))
+    dm = res.message
+    assert dm.embeds[0]["title"].endswith("Question 2 of 13")
+    assert "Your earlier answer" in dm.embeds[0]["description"]
+    dm = await answer_all(fake, world.alice, dm, [3])
+    assert dm.embeds[0]["title"].endswith("Question 3 of 13")
+    assert db_rows(runner.db_path, "SELECT option_id FROM quiz_answers WHERE question_id = 'daily-work'") == [("train",)]
+
+
+async def test_cancel_marks_the_session_cancelled(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    dm = await answer_all(fake, world.alice, await start_quiz(fake, world), [0])
+    res = await fake.click(world.alice, dm, nav_id(dm, "cancel"))
+    assert res.message.embeds[0]["title"] == "Quiz cancelled" and res.message.components == []
+    assert db_rows(runner.db_path, "SELECT status FROM quiz_sessions") == [("cancelled",)]
+
+
+async def test_idle_session_expires(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start(quiz_idle_hours=0.5 / 3600)  # half a second
+    dm = await start_quiz(fake, world)
+    await asyncio.sleep(0.7)
+    res = await fake.click(world.alice, dm, option_ids(dm)[0])
+    assert res.ephemeral and "expired" in res.content
+    assert db_rows(runner.db_path, "SELECT status FROM quiz_sessions") == [("expired",)]
+
+
+async def test_closed_dms_explain_and_the_channel_fallback_completes(
+    fake: FakeDiscord, runner: BotRunner, world: World
+) -> None:
+    await runner.start()
+    fake.close_dms(world.alice)
+    res = await fake.invoke(world.alice, "careerquiz", guild=world.guild)
+    assert res.ephemeral and "couldn't send you a DM" in res.content and "Privacy Settings" in res.content
+    assert fake.dm_messages(world.alice) == []
+    here = next(cid for cid in res.message.custom_ids() if cid.startswith("cqs:here:"))
+    first = await fake.click(world.alice, res.message, here)
+    assert first.ephemeral and first.embeds[0]["title"].endswith("Question 1 of 13")
+    final = await answer_all(fake, world.alice, first.message, ML_PATH)
+    assert final.embeds[0]["title"] == "Your result: ML Engineer" and final.ephemeral
+    assert db_rows(runner.db_path, "SELECT mode, status, guild_id FROM quiz_sessions") == [
+        ("channel", "completed", world.guild.id)
+    ]
+    # Exactly one DM attempt: the bot never retries a refused DM.
+    sends = [r for r in fake.requests if r[0] == "POST" and r[2] == 403]
+    assert len(sends) == 1
+
+
+async def test_gateway_drop_mid_quiz_resumes(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    dm = await answer_all(fake, world.alice, await start_quiz(fake, world), [0, 0])
+    await fake.drop_gateway()
+    await fake.wait_resumed()
+    dm = await answer_all(fake, world.alice, dm, [0])
+    assert dm.embeds[0]["title"].endswith("Question 4 of 13")
+
+
+async def test_active_session_offers_resume_or_start_over(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    await answer_all(fake, world.alice, await start_quiz(fake, world), [0, 0, 0])
+    res = await fake.invoke(world.alice, "careerquiz", guild=world.guild)
+    assert "in progress (Question 4 of 13)" in res.content
+    resume = next(cid for cid in res.message.custom_ids() if cid.startswith("cqs:resume:"))
+    await fake.click(world.alice, res.message, resume)
+    dm = await fake.wait_dm(world.alice, lambda m: "Question 4 of 13" in str(m.embeds))
+    assert dm.embeds[0]["title"].endswith("Question 4 of 13")
+    res = await fake.invoke(world.alice, "careerquiz", guild=world.guild)
+    restart = next(cid for cid in res.message.custom_ids() if cid.startswith("cqs:restart:"))
+    await fake.click(world.alice, res.message, restart)
+    await fake.wait_dm(world.alice, lambda m: "Question 1 of 13" in str(m.embeds))
+    assert db_rows(runner.db_path, "SELECT status FROM quiz_sessions ORDER BY id") == [("abandoned",), ("active",)]
+
+
+async def test_quiz_started_in_dms_counts_for_no_guild(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    res = await fake.invoke(world.alice, "careerquiz")
+    assert not res.ephemeral and res.embeds[0]["title"].endswith("Question 1 of 13")
+    final = await answer_all(fake, world.alice, res.message, AI_PATH)
+    labels = [b["label"] for row in final.components for b in row["components"]]
+    assert "Share to server" not in labels
+    assert db_rows(runner.db_path, "SELECT guild_id FROM quiz_results") == [(None,)]
+
+
+async def test_retake_shows_what_changed_and_myresult_repeats_it(
+    fake: FakeDiscord, runner: BotRunner, world: World
+) -> None:
+    await runner.start()
+    final = await answer_all(fake, world.alice, await start_quiz(fake, world), AI_PATH)
+    retake = next(cid for cid in final.custom_ids() if cid.endswith(":retake"))
+    res = await fake.click(world.alice, final, retake)
+    second = await answer_all(fake, world.alice, res.message, ML_PATH)
+    since = field(second.embeds[0], "Since your last result")
+    assert "Last time: AI Engineer" in since and "now: ML Engineer" in since and "→" in since
+    mine = await fake.invoke(world.alice, "careerbot myresult", guild=world.guild)
+    assert mine.ephemeral and mine.embeds[0]["title"] == "Your result: ML Engineer"
+
+
+async def test_share_posts_a_card_without_pinging(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+    await runner.start()
+    final = await answer_all(fake, world.alice, await start_quiz(fake, world), AI_PATH)
+    share = next(cid for cid in final.custom_ids() if cid.endswith(":share"))
+    res = await fake.click(world.alice, final, share)
+    assert "Shared in" in res.content
+    posted = fake.channel_messages(world.guild.general.id)
+    assert len(posted) == 1 and "AI Engineer" in posted[0].embeds[0]["description"]
+    assert posted[0].allowed_mentions == {"parse": []} or posted[0].allowed_mentions.get("parse") == []
+
+
+async def test_content_update_restarts_an_open_session_cleanly(
+    fake: FakeDiscord, runner: BotRunner, world: World, content: Content
+) -> None:
+    await runner.start()
+    dm = await answer_all(fake, world.alice, await start_quiz(fake, world), [0, 0])
+    await runner.stop()
+    await runner.start(content=content.model_copy(update={"quiz_version": "changedvers1"}))
+    res = await fake.click(world.alice, dm, option_ids(dm)[0])
+    assert res.message.embeds[0]["title"].endswith("Question 1 of 13")
+    assert "quiz was updated" in res.message.embeds[0]["description"]
+    assert db_rows(runner.db_path, "SELECT status, quiz_version FROM quiz_sessions ORDER BY id") == [
+        ("abandoned", content.quiz_version),
+        ("active", "changedvers1"),
+    ]
