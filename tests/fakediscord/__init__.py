@@ -1,8 +1,9 @@
 """A loopback fake Discord (REST + gateway) that the real discord.py client talks to, for tests."""
 
 from .commands import ClientRefused
+from .core import Violation
 from .discordpy import DiscordPyPointer, point_discord_py_at
-from .driver import FakeDiscord, Violation
+from .driver import FakeDiscord
 from .http_utils import DiscordError
 from .interactions import InteractionResult
 from .messages import FakeAttachment, FakeMessage

@@ -106,7 +106,9 @@ class CommandStore:
         return None
 
 
-def refusal_reason(command: dict[str, Any], scope: Scope, guild: FakeGuild | None, user: FakeUser) -> str | None:
+def refusal_reason(
+    command: dict[str, Any], scope: Scope, guild: FakeGuild | None, user: FakeUser
+) -> str | None:
     """Why the Discord client would not offer this command to `user` here, or None if it would."""
     name = command["name"]
     contexts = command.get("contexts")
@@ -131,7 +133,9 @@ def refusal_reason(command: dict[str, Any], scope: Scope, guild: FakeGuild | Non
     if required is not None:
         needed = int(required)
         # "0" hides the command from everyone but administrators (and the owner).
-        allowed = perms.has_all(granted, perms.ADMINISTRATOR) if needed == 0 else perms.has_all(granted, needed)
+        allowed = (
+            perms.has_all(granted, perms.ADMINISTRATOR) if needed == 0 else perms.has_all(granted, needed)
+        )
         if not allowed:
             return f"{user.name} lacks default_member_permissions={needed} for /{name} in {guild.name!r}"
     return None
@@ -164,7 +168,9 @@ class OptionBuilder:
 
     def _add_channel(self, channel: FakeChannel) -> None:
         granted = self.guild.permissions_of(self.invoker.id) if self.guild else perms.DM_APP_PERMISSIONS
-        data = {k: v for k, v in channel.payload().items() if k in ("id", "type", "name", "parent_id", "guild_id")}
+        data = {
+            k: v for k, v in channel.payload().items() if k in ("id", "type", "name", "parent_id", "guild_id")
+        }
         data["permissions"] = str(granted)
         self.resolved.setdefault("channels", {})[str(channel.id)] = data
 
@@ -216,11 +222,11 @@ class OptionBuilder:
             self.refuse(f"option {spec['name']!r} must be {low}-{high} characters, got {len(text)}")
         return text
 
-    def _number(self, spec: dict[str, Any], value: Any) -> int | float:
+    def _number(self, spec: dict[str, Any], value: Any) -> Any:
         name = spec["name"]
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.refuse(f"option {name!r} takes a number, got {value!r}")
-            return value  # type: ignore[no-any-return]
+            return value
         if spec["type"] == INTEGER and not isinstance(value, int):
             self.refuse(f"option {name!r} takes an integer, got {value!r}")
         self._choices_check(spec, value)
@@ -240,7 +246,9 @@ class OptionBuilder:
         }
         target = self._lookup(value, wanted[kind])
         if target is None:
-            self.refuse(f"option {name!r} needs a {'/'.join(t.__name__ for t in wanted[kind])}, got {value!r}")
+            self.refuse(
+                f"option {name!r} needs a {'/'.join(t.__name__ for t in wanted[kind])}, got {value!r}"
+            )
             return str(getattr(value, "id", value))
         if isinstance(target, FakeUser):
             self._add_user(target)
@@ -272,7 +280,9 @@ def build_command_data(
     level: list[dict[str, Any]] = command.get("options") or []
     chain: list[dict[str, Any]] = []
     for part in path[1:]:
-        sub = next((o for o in level if o["name"] == part and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)), None)
+        sub = next(
+            (o for o in level if o["name"] == part and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)), None
+        )
         if sub is None:
             names = [o["name"] for o in level if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
             builder.refuse(f"/{' '.join(path)}: no subcommand {part!r} (available: {names})")
@@ -287,7 +297,9 @@ def build_command_data(
     for name, value in options.items():
         spec = next((o for o in level if o["name"] == name), None)
         if spec is None:
-            builder.refuse(f"/{' '.join(path)} has no option {name!r} (options: {[o['name'] for o in level]})")
+            builder.refuse(
+                f"/{' '.join(path)} has no option {name!r} (options: {[o['name'] for o in level]})"
+            )
             values.append({"type": STRING, "name": name, "value": str(value)})
             continue
         if name == focused and not spec.get("autocomplete"):

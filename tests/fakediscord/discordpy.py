@@ -1,4 +1,4 @@
-"""Pointing the real discord.py client at a FakeDiscord (and putting it back)."""
+"""Pointing the real discord.py client at a FakeDiscordCore (and putting it back)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import discord.http
 import yarl
 
 if TYPE_CHECKING:
-    from .driver import FakeDiscord
+    from .core import FakeDiscordCore
 
 
 class DiscordPyPointer:
     """Restores discord.py's REST base and gateway URL; call it, or use it as a context manager."""
 
-    def __init__(self, fake: FakeDiscord) -> None:
+    def __init__(self, fake: FakeDiscordCore) -> None:
         self._saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
         discord.http.Route.BASE = fake.api_base
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
@@ -35,8 +35,8 @@ class DiscordPyPointer:
         self.restore()
 
 
-def point_discord_py_at(fake: FakeDiscord) -> DiscordPyPointer:
+def point_discord_py_at(fake: FakeDiscordCore) -> DiscordPyPointer:
     """Set discord.py's class-level REST base and gateway URL to `fake` (one fake per process at a time)."""
     if not fake.api_base:
-        raise RuntimeError("start the FakeDiscord before pointing discord.py at it")
+        raise RuntimeError("start the FakeDiscordCore before pointing discord.py at it")
     return DiscordPyPointer(fake)

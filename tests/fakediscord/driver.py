@@ -1,471 +1,423 @@
-"""FakeDiscord: the loopback Discord server and the test-facing API to populate and observe it."""
+"""FakeDiscord: the fake server plus what a member can do in the Discord client (slash commands,
+autocomplete, buttons, selects, modals, messages) and waiting for the DMs the bot sends back."""
+# ruff: noqa: ASYNC109  # the driver API takes timeout= by contract with the tests using it
 
 from __future__ import annotations
 
-import asyncio
-import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
-from . import permissions as perms
-from .actions import MemberActions
-from .commands import CommandStore
-from .faults import FaultRule, Faults, GlobalRateLimiter
-from .gateway import (
-    INTENT_DIRECT_MESSAGES,
-    INTENT_GUILD_MESSAGES,
-    INTENT_GUILDS,
-    INTENT_MEMBERS,
-    INTENT_MESSAGE_CONTENT,
-    Gateway,
-    GatewaySession,
+from .commands import ClientRefused, OptionBuilder, build_command_data, refusal_reason
+from .core import FakeDiscordCore
+from .interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    InteractionResult,
+    interaction_payload,
+    wait_finished,
 )
-from .interactions import InteractionResult
+from .limits import SELECT_TYPES
 from .messages import FakeMessage
-from .models import TEXT_CHANNEL, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
-from .server import RequestRecord, build_app
-from .state import DmEvent, Snowflakes, World
-from .waiting import Watchers
+from .models import FakeChannel, FakeGuild, FakeUser
 
-MiB = 1024 * 1024
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-
-@dataclass
-class Violation:
-    """A request Discord would have rejected for its payload (50035, 40005, 50006)."""
-
-    method: str
-    path: str
-    code: int
-    message: str
-    errors: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} -> {self.code} {self.message}: " + "; ".join(self.errors)
+BUTTON = 2
+STRING_SELECT = 3
+TEXT_INPUT = 4
+LINK_STYLE = 5
 
 
-class FakeDiscord(MemberActions):
-    """A Discord REST API + gateway on 127.0.0.1 that the real discord.py client can log into."""
+class FakeDiscord(FakeDiscordCore):
+    """A started FakeDiscord plays Discord for the real discord.py client; its methods play the members."""
 
-    def __init__(
-        self,
-        token: str = "fake-token",
-        *,
-        bot_name: str = "careerbot",
-        attachment_size_limit: int = 10 * MiB,
-        channel_attachment_size_limit: int = 10 * MiB,
-        interaction_ack_timeout: float = 3.0,
-        allowed_privileged_intents: int = 0,
-        host: str = "127.0.0.1",
-    ) -> None:
-        self.token = token
-        self.host = host
-        self.attachment_size_limit = attachment_size_limit
-        self.channel_attachment_size_limit = channel_attachment_size_limit
-        self.interaction_ack_timeout = interaction_ack_timeout
-        self.allowed_privileged_intents = allowed_privileged_intents
-        self.global_rate_limit: int | None = None  # requests/second on bot-token routes; None = off
-        self.application_flags = 0
+    # -- placing an action ---------------------------------------------------------------------
 
-        self.ids = Snowflakes()
-        self.world = World(self.ids)
-        self.bot_user = self._new_user(bot_name, bot=True)
-        self.application_id = self.bot_user.id  # Discord gives modern apps the bot's id
-        self.app_owner = self._new_user("app-owner")
-        self.commands_store = CommandStore(self.ids, self.application_id)
-        self.gateway = Gateway(self)
-        self.faults = Faults()
-        self._global_limiter = GlobalRateLimiter()
-
-        self.requests: list[RequestRecord] = []
-        self.unknown_routes: list[str] = []
-        self.violations: list[Violation] = []
-        self.interactions: list[InteractionResult] = []
-        self._interactions_by_id: dict[int, InteractionResult] = {}
-        self._interactions_by_token: dict[str, InteractionResult] = {}
-        self._modals_shown: list[InteractionResult] = []
-        self._dm_cursor: dict[int, int] = {}
-        self._resumes_at_drop = 0
-        self._watchers = Watchers()
-        self._background: set[asyncio.Task[Any]] = set()
-
-        self.http_base = ""
-        self.api_base = ""
-        self.gateway_url = ""
-        self._runner: web.AppRunner | None = None
-
-    # -- lifecycle -----------------------------------------------------------------------------
-
-    async def start(self) -> FakeDiscord:
-        self._runner = web.AppRunner(build_app(self), access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        # A large accept backlog keeps bursts of hundreds of concurrent interactions from stalling.
-        site = web.TCPSite(self._runner, self.host, 0, backlog=2048)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.http_base = f"http://{self.host}:{port}"
-        self.api_base = f"{self.http_base}/api/v10"
-        self.gateway_url = f"ws://{self.host}:{port}/gateway"
-        return self
-
-    async def stop(self) -> None:
-        await self.settle()
-        await self.gateway.close_all()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeDiscord:
-        return await self.start()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
-
-    def problems(self) -> list[str]:
-        """Unknown routes and payload violations: what the test fixture fails on."""
-        found = [f"unknown route {r}" for r in self.unknown_routes]
-        found += [f"payload violation {v}" for v in self.violations]
-        return found
-
-    # -- building the world --------------------------------------------------------------------
-
-    def _new_user(self, name: str, *, bot: bool = False, global_name: str | None = None, locale: str = "en-US") -> FakeUser:
-        user = FakeUser(id=self.ids.next(), name=name, global_name=global_name, bot=bot, locale=locale)
-        self.world.users[user.id] = user
-        return user
-
-    def add_user(self, name: str, *, global_name: str | None = None, locale: str = "en-US") -> FakeUser:
-        return self._new_user(name, global_name=global_name, locale=locale)
-
-    def add_guild(
-        self,
-        name: str = "Career Hub",
-        owner: FakeUser | None = None,
-        *,
-        bot_permissions: int = perms.DEFAULT_BOT,
-        with_bot: bool = True,
-        locale: str = "en-US",
-    ) -> FakeGuild:
-        """A guild with @everyone, a #general channel, its owner, and (unless with_bot=False) the bot."""
-        owner = owner or self.add_user(re.sub(r"\W+", "-", name.lower()) + "-owner")
-        guild = FakeGuild(id=self.ids.next(), name=name, owner_id=owner.id, locale=locale, bot_present=with_bot)
-        guild.roles[guild.id] = FakeRole(
-            id=guild.id, guild_id=guild.id, name="@everyone", permissions=perms.DEFAULT_EVERYONE, position=0
-        )
-        guild.bot_role = FakeRole(
-            id=self.ids.next(),
-            guild_id=guild.id,
-            name=self.bot_user.name,
-            permissions=bot_permissions,
-            position=1,
-            managed=True,
-            bot_id=self.bot_user.id,
-        )
-        guild.insert_role(guild.bot_role)
-        guild.general = FakeChannel(id=self.ids.next(), type=TEXT_CHANNEL, name="general", guild_id=guild.id)
-        guild.channels[guild.general.id] = guild.general
-        self.world.channels[guild.general.id] = guild.general
-        guild.members[owner.id] = FakeMember(user=owner)
-        if with_bot:
-            guild.members[self.bot_user.id] = FakeMember(user=self.bot_user, role_ids=[guild.bot_role.id])
-        self.world.guilds[guild.id] = guild
-        if with_bot:
-            self._spawn(self._dispatch_guild_create(guild))
-        return guild
-
-    def add_role(
-        self,
-        guild: FakeGuild,
-        name: str,
-        permissions: int = 0,
-        position: int = 1,
-        managed: bool = False,
-        *,
-        color: int = 0,
-    ) -> FakeRole:
-        """Insert a role at `position` (roles at or above it move up, so the bot's role stays above)."""
-        role = FakeRole(
-            id=self.ids.next(), guild_id=guild.id, name=name, permissions=permissions, position=position, managed=managed, color=color
-        )
-        guild.insert_role(role)
-        self._spawn_dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()}, INTENT_GUILDS, guild)
-        return role
-
-    def add_member(
-        self,
-        guild: FakeGuild,
-        user: FakeUser,
-        roles: list[FakeRole] | None = None,
-        owner: bool = False,
-        *,
-        nick: str | None = None,
-    ) -> FakeMember:
-        member = FakeMember(user=user, role_ids=[r.id for r in roles or []], nick=nick)
-        guild.members[user.id] = member
-        if owner:
-            guild.owner_id = user.id
-        self._spawn_dispatch(
-            "GUILD_MEMBER_ADD", {"guild_id": str(guild.id), **member.payload()}, INTENT_MEMBERS, guild
-        )
-        return member
-
-    def member(self, guild: FakeGuild, user: FakeUser) -> FakeMember:
-        return guild.members[user.id]
-
-    def add_text_channel(self, guild: FakeGuild, name: str, *, topic: str | None = None) -> FakeChannel:
-        channel = FakeChannel(
-            id=self.ids.next(), type=TEXT_CHANNEL, name=name, guild_id=guild.id, position=len(guild.channels), topic=topic
-        )
-        guild.channels[channel.id] = channel
-        self.world.channels[channel.id] = channel
-        self._spawn_dispatch("CHANNEL_CREATE", channel.payload(), INTENT_GUILDS, guild)
-        return channel
-
-    def close_dms(self, user: FakeUser) -> None:
-        user.dms_open = False
-
-    def open_dms(self, user: FakeUser) -> None:
-        user.dms_open = True
-
-    def set_bot_can_send(self, channel: FakeChannel, allowed: bool) -> None:
-        """False: the bot's posts to this guild channel answer 403/50013 (like a deny overwrite)."""
-        channel.bot_can_send = allowed
-
-    def dm_channel(self, user: FakeUser) -> FakeChannel:
-        return self.world.dm_channel(user)
-
-    async def add_bot_to_guild(self, guild: FakeGuild) -> None:
-        guild.bot_present = True
-        guild.members.setdefault(self.bot_user.id, FakeMember(user=self.bot_user, role_ids=[guild.bot_role.id]))
-        await self.settle()
-        await self._dispatch_guild_create(guild)
-
-    async def remove_bot_from_guild(self, guild: FakeGuild) -> None:
-        guild.bot_present = False
-        guild.members.pop(self.bot_user.id, None)
-        await self.settle()
-        await self.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id)}, intents=INTENT_GUILDS)
-        self._poke()
-
-    # -- observing -----------------------------------------------------------------------------
-
-    def commands(self, guild_id: int | FakeGuild | None = None) -> list[dict[str, Any]]:
-        return self.commands_store.list(_scope(guild_id))
-
-    def sync_count(self, guild_id: int | FakeGuild | None = None) -> int:
-        """How many bulk overwrites (CommandTree.sync) the bot made for that scope."""
-        return self.commands_store.sync_count(_scope(guild_id))
-
-    def dm_messages(self, user: FakeUser) -> list[FakeMessage]:
-        """Every message in the bot's DM with `user` that still exists, oldest first."""
-        channel = self.world.dm_by_user.get(user.id)
+    def _place(
+        self, user: FakeUser, guild: FakeGuild | None, channel: FakeChannel | None
+    ) -> tuple[FakeGuild | None, FakeChannel]:
         if channel is None:
-            return []
-        return [m for m in self.world.by_channel.get(channel.id, []) if not m.deleted]
+            return (guild, guild.general) if guild is not None else (None, self.world.dm_channel(user))
+        channel_guild = self.world.guild_of(channel)
+        if guild is not None and channel_guild is not guild:
+            raise ValueError(f"channel #{channel.name} is not in guild {guild.name!r}")
+        if channel.is_dm and channel.recipient is not user:
+            raise ClientRefused(f"{user.name} cannot act in another user's DM channel {channel.id}")
+        return channel_guild, channel
 
-    def channel_messages(self, channel: int | FakeChannel, *, include_ephemeral: bool = False) -> list[FakeMessage]:
-        channel_id = channel.id if isinstance(channel, FakeChannel) else channel
-        return [
-            m
-            for m in self.world.by_channel.get(channel_id, [])
-            if not m.deleted and (include_ephemeral or not m.ephemeral)
-        ]
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        """Wait until `predicate()` holds; it is re-checked on every change the fake sees."""
-        await self._wait_for(predicate, timeout)
-
-    async def wait_connected(self, timeout: float = 5.0) -> None:
-        """Wait until a bot session is identified (READY sent) and its socket is up."""
-        await self._wait_for(lambda: self.gateway.current is not None and self.gateway.current.connected, timeout)
-
-    # -- faults --------------------------------------------------------------------------------
-
-    def fail_next(
+    def _new_result(
         self,
-        method: str,
-        route: str | re.Pattern[str],
-        status: int = 429,
-        n: int = 1,
-        retry_after: float = 0.05,
-    ) -> FaultRule:
-        """Answer the next `n` matching requests with `status` (429 or 5xx).
-
-        `route` is a path relative to /api/v10: a template ("/channels/{channel_id}/messages") or a regex.
-        """
-        return self.faults.add(method, route, status, n, retry_after)
-
-    async def drop_gateway(self, code: int | None = None) -> None:
-        """Cut the bot's socket: None = abnormal closure without a close frame, else close with `code`."""
-        self._resumes_at_drop = self.gateway.resumes
-        await self.gateway.drop(code)
-
-    async def wait_resumed(self, timeout: float = 5.0) -> None:
-        """Wait until the bot RESUMEd after the last drop_gateway()."""
-        await self._wait_for(lambda: self.gateway.resumes > self._resumes_at_drop, timeout)
-
-    # -- internals shared with routes and the gateway -------------------------------------------
-
-    def _poke(self) -> None:
-        self._watchers.poke()
-
-    async def _wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
-        await self._watchers.wait_for(predicate, timeout)
-
-    def _spawn(self, coro: Awaitable[Any]) -> None:
-        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    def _spawn_dispatch(self, event: str, data: dict[str, Any], intents: int, guild: FakeGuild) -> None:
-        """Tell a connected bot about a world change made from synchronous test setup."""
-        if self.gateway.current is None or not guild.bot_present:
-            return
-        self._spawn(self.gateway.dispatch(event, data, intents=intents))
-
-    async def settle(self) -> None:
-        """Wait for gateway events queued by synchronous setup calls to be written."""
-        while self._background:
-            await asyncio.gather(*list(self._background))
-
-    def _record_violation(self, request: web.Request, code: int, message: str, errors: list[str]) -> None:
-        path = request.path.removeprefix("/api/v10")
-        self.violations.append(Violation(request.method, path, code, message, errors))
-
-    def _bot_guilds(self) -> list[FakeGuild]:
-        return [g for g in self.world.guilds.values() if g.bot_present]
-
-    def _application_payload(self) -> dict[str, Any]:
-        return {
-            "id": str(self.application_id),
-            "name": self.bot_user.name,
-            "icon": None,
-            "description": "",
-            "summary": "",
-            "type": None,
-            "bot_public": True,
-            "bot_require_code_grant": False,
-            "verify_key": "0" * 64,
-            "owner": self.app_owner.payload(),
-            "team": None,
-            "flags": self.application_flags,
-            "bot": self.bot_user.payload(),
-            "rpc_origins": [],
-            "redirect_uris": [],
-            "tags": [],
-            "interactions_endpoint_url": None,
-            "approximate_guild_count": len(self._bot_guilds()),
-        }
-
-    def _ready_payload(self, session: GatewaySession) -> dict[str, Any]:
-        user = self.bot_user.payload()
-        user.update(verified=True, mfa_enabled=False, flags=0)
-        data: dict[str, Any] = {
-            "v": 10,
-            "user": user,
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._bot_guilds()],
-            "session_id": session.id,
-            "session_type": "normal",
-            "resume_gateway_url": f"ws://{self.host}:{self.http_base.rsplit(':', 1)[1]}/gateway/resume",
-            "application": {"id": str(self.application_id), "flags": self.application_flags},
-            "private_channels": [],
-            "relationships": [],
-            "presences": [],
-            "user_settings": {},
-            "guild_join_requests": [],
-            "geo_ordered_rtc_regions": [],
-        }
-        if session.shard is not None:
-            data["shard"] = session.shard
-        return data
-
-    def _guild_create_payload(self, guild: FakeGuild, session: GatewaySession) -> dict[str, Any]:
-        return guild.payload(bot_user_id=self.bot_user.id, all_members=session.has(INTENT_MEMBERS))
-
-    async def _dispatch_guild_create(self, guild: FakeGuild) -> None:
-        if self.gateway.current is None:
-            return
-        await self.gateway.dispatch(
-            "GUILD_CREATE", lambda s: self._guild_create_payload(guild, s), intents=INTENT_GUILDS
+        kind: int,
+        label: str,
+        user: FakeUser,
+        guild: FakeGuild | None,
+        channel: FakeChannel,
+        data: dict[str, Any],
+        source_message: FakeMessage | None = None,
+    ) -> InteractionResult:
+        result = InteractionResult(
+            fake=self,
+            id=self.ids.next(),
+            token="aW50ZXJhY3Rpb246" + secrets.token_urlsafe(64),
+            type=kind,
+            label=label,
+            user=user,
+            guild=guild,
+            channel=channel,
+            data=data,
+            source_message=source_message,
         )
-        self._poke()
+        self.interactions.append(result)
+        self._interactions_by_id[result.id] = result
+        self._interactions_by_token[result.token] = result
+        return result
 
-    async def _member_updated(self, guild: FakeGuild, user_id: int) -> None:
-        data = {"guild_id": str(guild.id), **guild.members[user_id].payload()}
-        await self.gateway.dispatch("GUILD_MEMBER_UPDATE", data, intents=INTENT_MEMBERS)
-        self._poke()
+    async def _send_interaction(
+        self, result: InteractionResult, timeout: float, expect_followup: bool
+    ) -> InteractionResult:
+        await self.settle()
+        try:
+            await self.wait_connected(timeout)
+        except TimeoutError:
+            raise TimeoutError(f"{result.label}: the bot is not connected to the gateway") from None
 
-    # -- message events ------------------------------------------------------------------------
+        def stamped(_session: object) -> dict[str, Any]:
+            # The acknowledgement window and result.latency start when the event is written.
+            result.sent_at = time.perf_counter()
+            return interaction_payload(self, result)
 
-    def _message_intent(self, message: FakeMessage) -> int:
-        return INTENT_GUILD_MESSAGES if message.guild_id is not None else INTENT_DIRECT_MESSAGES
+        if not await self.gateway.dispatch("INTERACTION_CREATE", stamped):
+            raise RuntimeError(f"{result.label}: no gateway session to deliver the interaction to")
+        return await wait_finished(self, result, timeout, expect_followup)
 
-    def _message_event(self, message: FakeMessage, session: GatewaySession) -> dict[str, Any]:
-        data = message.payload()
-        guild = self.world.guilds.get(message.guild_id) if message.guild_id is not None else None
-        if guild is not None:
-            author_member = guild.members.get(message.author.id)
-            if author_member is not None:
-                data["member"] = author_member.payload(with_user=False)
-            for mention in data["mentions"]:
-                mentioned = guild.members.get(int(mention["id"]))
-                if mentioned is not None:
-                    mention["member"] = mentioned.payload(with_user=False)
-        # Without the privileged intent Discord blanks content in guild messages that are not
-        # the bot's own and do not mention it.
-        mentions_bot = any(u.id == self.bot_user.id for u in message.mentions)
-        if (
-            guild is not None
-            and not session.has(INTENT_MESSAGE_CONTENT)
-            and message.author.id != self.bot_user.id
-            and not mentions_bot
-        ):
-            data.update(content="", embeds=[], attachments=[], components=[])
-        return data
+    # -- slash commands ------------------------------------------------------------------------
 
-    def _note_dm(self, message: FakeMessage, kind: str) -> None:
-        channel = self.world.channels.get(message.channel_id)
-        if channel is None or not channel.is_dm or channel.recipient is None:
-            return
-        if message.author.id != self.bot_user.id or message.interaction_id is not None:
-            return
-        self.world.dm_events.setdefault(channel.recipient.id, []).append(DmEvent(kind, message))
+    def _command(
+        self, user: FakeUser, path: list[str], guild: FakeGuild | None, bypass: bool
+    ) -> tuple[dict[str, Any], int | None]:
+        found = self.commands_store.find(path[0], guild.id if guild else None)
+        if found is None:
+            if not bypass:
+                where = f"guild {guild.name!r}" if guild else "DMs"
+                known = [c["name"] for c in self.commands_store.list(None)]
+                if guild is not None:
+                    known += [c["name"] for c in self.commands_store.list(guild.id)]
+                raise ClientRefused(
+                    f"/{path[0]} is not a synced command in {where} (synced: {sorted(set(known))})"
+                )
+            return {"id": str(self.ids.next()), "name": path[0], "type": 1, "options": []}, None
+        command, scope = found
+        if not bypass:
+            reason = refusal_reason(command, scope, guild, user)
+            if reason is not None:
+                raise ClientRefused(reason)
+        return command, scope
 
-    async def _message_created(self, message: FakeMessage) -> None:
-        self._note_dm(message, "create")
-        if not message.ephemeral:
-            await self.gateway.dispatch(
-                "MESSAGE_CREATE", lambda s: self._message_event(message, s), intents=self._message_intent(message)
+    async def invoke(
+        self,
+        user: FakeUser,
+        command: str,
+        *,
+        guild: FakeGuild | None = None,
+        channel: FakeChannel | None = None,
+        options: dict[str, Any] | None = None,
+        bypass_client_checks: bool = False,
+        timeout: float = 5.0,
+        expect_followup: bool = True,
+    ) -> InteractionResult:
+        """Run "/compare salary" as `user` (in `guild`/`channel`, or in their DM with the bot when neither)."""
+        path = command.strip().lstrip("/").split()
+        guild, place = self._place(user, guild, channel)
+        found, scope = self._command(user, path, guild, bypass_client_checks)
+        builder = OptionBuilder(self.world, guild, user, bypass_client_checks)
+        data = build_command_data(found, scope, path, options or {}, builder)
+        result = self._new_result(APPLICATION_COMMAND, "/" + " ".join(path), user, guild, place, data)
+        return await self._send_interaction(result, timeout, expect_followup)
+
+    async def autocomplete(
+        self,
+        user: FakeUser,
+        command: str,
+        focused: str,
+        value: str,
+        *,
+        guild: FakeGuild | None = None,
+        channel: FakeChannel | None = None,
+        options: dict[str, Any] | None = None,
+        bypass_client_checks: bool = False,
+        timeout: float = 5.0,
+    ) -> list[dict[str, Any]]:
+        """Type `value` into option `focused` of `command`; returns the choices the bot offered."""
+        path = command.strip().lstrip("/").split()
+        guild, place = self._place(user, guild, channel)
+        found, scope = self._command(user, path, guild, bypass_client_checks)
+        builder = OptionBuilder(self.world, guild, user, bypass_client_checks)
+        data = build_command_data(
+            found, scope, path, {**(options or {}), focused: value}, builder, focused=focused
+        )
+        label = f"autocomplete /{' '.join(path)} {focused}={value!r}"
+        result = self._new_result(AUTOCOMPLETE, label, user, guild, place, data)
+        await self._send_interaction(result, timeout, expect_followup=False)
+        return result.choices or []
+
+    # -- components ----------------------------------------------------------------------------
+
+    def _component_source(
+        self,
+        user: FakeUser,
+        message: FakeMessage | InteractionResult,
+        custom_id: str,
+        forge: bool,
+    ) -> tuple[FakeMessage, dict[str, Any], FakeGuild | None, FakeChannel]:
+        target = message.message if isinstance(message, InteractionResult) else message
+        if target is None:
+            raise ValueError(f"{message!r} has no message to interact with")
+        channel = self.world.channels[target.channel_id]
+        guild = self.world.guild_of(channel)
+        component = target.component(custom_id)
+        if component is None:
+            # A client that has not yet re-rendered an edited message still sends its old components
+            # (double clicks, a second device), so those are fair game; never-shown ones are not.
+            component = target.earlier_component(custom_id)
+            if component is None and forge:
+                component = {"type": BUTTON, "custom_id": custom_id}
+            if component is None:
+                raise ClientRefused(
+                    f"message {target.id} has no component {custom_id!r} (has {target.custom_ids()})"
+                )
+        elif component.get("disabled") and not forge:
+            raise ClientRefused(f"component {custom_id!r} of message {target.id} is disabled")
+        if target.deleted:
+            raise ClientRefused(f"message {target.id} was deleted")
+        if not forge:
+            if target.ephemeral and target.visible_to != user.id:
+                raise ClientRefused(f"{user.name} cannot see ephemeral message {target.id}")
+            if channel.is_dm and channel.recipient is not user:
+                raise ClientRefused(
+                    f"{user.name} cannot see the DM of {channel.recipient and channel.recipient.name}"
+                )
+            if guild is not None and user.id not in guild.members:
+                raise ClientRefused(f"{user.name} is not a member of {guild.name!r}")
+        return target, component, guild, channel
+
+    async def click(
+        self,
+        user: FakeUser,
+        message: FakeMessage | InteractionResult,
+        custom_id: str,
+        *,
+        guild: FakeGuild | None = None,
+        forge: bool = False,
+        timeout: float = 5.0,
+        expect_followup: bool = True,
+    ) -> InteractionResult:
+        """Click the button `custom_id` on `message`. forge=True lets a user who cannot see it click anyway."""
+        target, component, place_guild, channel = self._component_source(user, message, custom_id, forge)
+        if guild is not None and guild is not place_guild:
+            raise ValueError(f"message {target.id} is not in guild {guild.name!r}")
+        if component.get("type") != BUTTON or component.get("style") == LINK_STYLE:
+            raise ClientRefused(f"component {custom_id!r} is not a clickable button")
+        data = {"custom_id": custom_id, "component_type": BUTTON}
+        result = self._new_result(
+            MESSAGE_COMPONENT, f"click {custom_id}", user, place_guild, channel, data, target
+        )
+        return await self._send_interaction(result, timeout, expect_followup)
+
+    async def select(
+        self,
+        user: FakeUser,
+        message: FakeMessage | InteractionResult,
+        custom_id: str,
+        values: list[Any],
+        *,
+        guild: FakeGuild | None = None,
+        forge: bool = False,
+        timeout: float = 5.0,
+        expect_followup: bool = True,
+    ) -> InteractionResult:
+        """Choose `values` in the select menu `custom_id` (option values, or users/roles/channels)."""
+        target, component, place_guild, channel = self._component_source(user, message, custom_id, forge)
+        if guild is not None and guild is not place_guild:
+            raise ValueError(f"message {target.id} is not in guild {guild.name!r}")
+        kind = component.get("type")
+        if kind not in SELECT_TYPES:
+            raise ClientRefused(f"component {custom_id!r} is not a select menu")
+        low, high = component.get("min_values", 1), component.get("max_values", 1)
+        if not low <= len(values) <= high:
+            raise ClientRefused(f"select {custom_id!r} takes {low}-{high} values, got {len(values)}")
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": kind}
+        if kind == STRING_SELECT:
+            offered = [o["value"] for o in component.get("options", [])]
+            unknown = [v for v in values if v not in offered]
+            if unknown:
+                raise ClientRefused(f"select {custom_id!r} has no options {unknown} (offers {offered})")
+            data["values"] = [str(v) for v in values]
+        else:
+            builder = OptionBuilder(self.world, place_guild, user, bypass=False)
+            option_kind = {5: 6, 6: 8, 7: 9, 8: 7}[kind]  # user, role, mentionable, channel select
+            data["values"] = [
+                builder.option({"type": option_kind, "name": custom_id}, v)["value"] for v in values
+            ]
+            data["resolved"] = builder.resolved
+        label = f"select {custom_id}={values!r}"
+        result = self._new_result(MESSAGE_COMPONENT, label, user, place_guild, channel, data, target)
+        return await self._send_interaction(result, timeout, expect_followup)
+
+    # -- modals --------------------------------------------------------------------------------
+
+    async def submit_modal(
+        self,
+        user: FakeUser,
+        result_or_custom_id: InteractionResult | str,
+        fields: dict[str, Any],
+        *,
+        guild: FakeGuild | None = None,
+        channel: FakeChannel | None = None,
+        bypass_client_checks: bool = False,
+        timeout: float = 5.0,
+        expect_followup: bool = True,
+    ) -> InteractionResult:
+        """Fill in and submit a modal the bot showed (`fields`: custom_id -> text, or list for selects)."""
+        origin = self._modal_origin(user, result_or_custom_id, bypass_client_checks)
+        if origin is not None and origin.modal is not None:
+            components = modal_submission(origin.modal, fields, bypass_client_checks)
+            custom_id = origin.modal["custom_id"]
+            place_guild, place, source = origin.guild, origin.channel, origin.source_message
+        else:
+            custom_id = str(result_or_custom_id)
+            components = [
+                {"type": 1, "components": [{"type": TEXT_INPUT, "custom_id": k, "value": v}]}
+                for k, v in fields.items()
+            ]
+            place_guild, place = self._place(user, guild, channel)
+            source = None
+        data = {"custom_id": custom_id, "components": components}
+        result = self._new_result(MODAL_SUBMIT, f"modal {custom_id}", user, place_guild, place, data, source)
+        return await self._send_interaction(result, timeout, expect_followup)
+
+    def _modal_origin(
+        self, user: FakeUser, result_or_custom_id: InteractionResult | str, bypass: bool
+    ) -> InteractionResult | None:
+        origin: InteractionResult | None
+        if isinstance(result_or_custom_id, InteractionResult):
+            if result_or_custom_id.modal is None:
+                raise ValueError(f"{result_or_custom_id.label} did not open a modal")
+            origin = result_or_custom_id
+        else:
+            origin = next(
+                (
+                    r
+                    for r in reversed(self._modals_shown)
+                    if r.user is user and r.modal and r.modal["custom_id"] == result_or_custom_id
+                ),
+                None,
             )
-        self._poke()
-
-    async def _message_edited(self, message: FakeMessage) -> None:
-        self._note_dm(message, "edit")
-        for result in self.interactions:
-            # A deferred component update is settled by editing the component's message.
-            if result.source_message is message and result.callback_type == 6:
-                result.deferral_resolved = True
-        if not message.ephemeral:
-            await self.gateway.dispatch(
-                "MESSAGE_UPDATE", lambda s: self._message_event(message, s), intents=self._message_intent(message)
+            if origin is None:
+                if not bypass:
+                    raise ClientRefused(f"no modal {result_or_custom_id!r} was shown to {user.name}")
+                return None
+        if origin.user is not user and not bypass:
+            raise ClientRefused(
+                f"the modal {origin.modal and origin.modal['custom_id']!r} was shown to {origin.user.name}, not {user.name}"
             )
-        self._poke()
+        return origin
 
-    async def _message_deleted(self, message: FakeMessage) -> None:
-        message.deleted = True
-        if not message.ephemeral:
-            data = {"id": str(message.id), "channel_id": str(message.channel_id)}
-            if message.guild_id is not None:
-                data["guild_id"] = str(message.guild_id)
-            await self.gateway.dispatch("MESSAGE_DELETE", data, intents=self._message_intent(message))
-        self._poke()
+    # -- messages ------------------------------------------------------------------------------
+
+    async def send_message(
+        self,
+        user: FakeUser,
+        channel: FakeChannel | None,
+        content: str,
+        *,
+        mention_bot: bool = True,
+        guild: FakeGuild | None = None,
+    ) -> FakeMessage:
+        """`user` posts `content` (in their DM with the bot when channel and guild are None): MESSAGE_CREATE."""
+        place_guild, place = self._place(user, guild, channel)
+        if place_guild is not None and user.id not in place_guild.members:
+            raise ClientRefused(f"{user.name} is not a member of {place_guild.name!r}")
+        if mention_bot and self.bot_user.mention not in content:
+            content = f"{self.bot_user.mention} {content}"
+        message = FakeMessage(
+            id=self.ids.next(),
+            channel_id=place.id,
+            author=user,
+            guild_id=place_guild.id if place_guild else None,
+            content=content,
+        )
+        message.mentions = [
+            u for u in self.world.users.values() if u.mention in content or f"<@!{u.id}>" in content
+        ]
+        self.world.store(message)
+        await self.settle()
+        await self._message_created(message)
+        return message
+
+    async def wait_dm(
+        self,
+        user: FakeUser,
+        predicate: Callable[[FakeMessage], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> FakeMessage:
+        """The next DM the bot sent `user` that no earlier wait_dm returned.
+
+        Without a predicate: the next newly sent DM. With one: the next sent or edited DM satisfying it.
+        DMs sent before the call count, so invoke() then wait_dm() cannot race. Interaction responses
+        are not DMs here; read them from the InteractionResult.
+        """
+        channel = self.world.dm_channel(user)
+        return await self._wait_next_post(channel.id, predicate, timeout, f"in the DM with {user.name}")
+
+    async def wait_channel_message(
+        self,
+        channel: int | FakeChannel,
+        predicate: Callable[[FakeMessage], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> FakeMessage:
+        """Like wait_dm, for the bot's channel-API messages in any channel (guild or DM)."""
+        channel_id = channel.id if isinstance(channel, FakeChannel) else channel
+        return await self._wait_next_post(channel_id, predicate, timeout, f"in channel {channel_id}")
 
 
-def _scope(guild: int | FakeGuild | None) -> int | None:
-    return guild.id if isinstance(guild, FakeGuild) else guild
+def modal_submission(modal: dict[str, Any], fields: dict[str, Any], bypass: bool) -> list[dict[str, Any]]:
+    """The `components` of a MODAL_SUBMIT, mirroring the modal's layout with the member's input."""
+    remaining = dict(fields)
+
+    def refuse(reason: str) -> None:
+        if not bypass:
+            raise ClientRefused(reason)
+
+    def fill(component: dict[str, Any]) -> dict[str, Any]:
+        kind = component.get("type")
+        out: dict[str, Any] = {"type": kind}
+        if "id" in component:
+            out["id"] = component["id"]
+        if kind == 1:
+            out["components"] = [fill(c) for c in component.get("components", [])]
+        elif kind == 18:
+            out["component"] = fill(component["component"])
+        elif kind == TEXT_INPUT:
+            custom_id = component["custom_id"]
+            value = str(remaining.pop(custom_id, component.get("value") or ""))
+            low, high = component.get("min_length", 0), component.get("max_length", 4000)
+            if component.get("required", True) and not value:
+                refuse(f"modal field {custom_id!r} is required")
+            if value and not low <= len(value) <= high:
+                refuse(f"modal field {custom_id!r} takes {low}-{high} characters, got {len(value)}")
+            out.update(custom_id=custom_id, value=value)
+        elif kind in SELECT_TYPES:
+            custom_id = component["custom_id"]
+            values = remaining.pop(custom_id, [])
+            values = values if isinstance(values, list) else [values]
+            out.update(custom_id=custom_id, values=[str(getattr(v, "id", v)) for v in values])
+        return out
+
+    components = [fill(c) for c in modal.get("components", [])]
+    if remaining:
+        refuse(f"modal {modal.get('custom_id')!r} has no fields {sorted(remaining)}")
+    return components

@@ -13,7 +13,12 @@ from aiohttp import web
 from .http_utils import json_response
 
 _TEMPLATE_FIELD = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
-_STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+_STATUS_TEXT = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 def route_pattern(route: str | re.Pattern[str]) -> re.Pattern[str]:
@@ -41,7 +46,11 @@ def rate_limited(retry_after: float, *, is_global: bool, bucket: str) -> web.Res
     }
     if is_global:
         headers["X-RateLimit-Global"] = "true"
-    body: dict[str, Any] = {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}
+    body: dict[str, Any] = {
+        "message": "You are being rate limited.",
+        "retry_after": retry_after,
+        "global": is_global,
+    }
     if is_global:
         body["code"] = 0
     return json_response(body, status=429, headers=headers)
@@ -70,7 +79,9 @@ class Faults:
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
 
-    def add(self, method: str, route: str | re.Pattern[str], status: int, n: int, retry_after: float) -> FaultRule:
+    def add(
+        self, method: str, route: str | re.Pattern[str], status: int, n: int, retry_after: float
+    ) -> FaultRule:
         rule = FaultRule(method.upper(), route_pattern(route), status, n, retry_after)
         self.rules.append(rule)
         return rule

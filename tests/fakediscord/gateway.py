@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 if TYPE_CHECKING:
-    from .driver import FakeDiscord
+    from .core import FakeDiscordCore
 
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, RESUME, REQUEST_MEMBERS = 0, 1, 2, 3, 6, 8
 INVALID_SESSION, HELLO, HEARTBEAT_ACK = 9, 10, 11
@@ -51,7 +51,7 @@ class GatewaySession:
 
 
 class Gateway:
-    def __init__(self, fake: FakeDiscord) -> None:
+    def __init__(self, fake: FakeDiscordCore) -> None:
         self.fake = fake
         self.sessions: dict[str, GatewaySession] = {}
         self.current: GatewaySession | None = None
@@ -67,10 +67,19 @@ class Gateway:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
-        self._sockets[ws] = request.transport  # type: ignore[assignment]
+        self._sockets[ws] = request.transport
         session: GatewaySession | None = None
         try:
-            await ws.send_str(json.dumps({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}, "s": None, "t": None}))
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "op": HELLO,
+                        "d": {"heartbeat_interval": self.heartbeat_interval_ms},
+                        "s": None,
+                        "t": None,
+                    }
+                )
+            )
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
                     continue
@@ -111,7 +120,7 @@ class Gateway:
         session.identified_at_path = request.path
         self.identifies += 1
         async with session.lock:
-            session.ws, session.transport = ws, request.transport  # type: ignore[assignment]
+            session.ws, session.transport = ws, request.transport
             self.sessions[session.id] = session
             self.current = session
             await self._send(session, "READY", self.fake._ready_payload(session))
@@ -134,7 +143,7 @@ class Gateway:
             await ws.send_str(json.dumps({"op": INVALID_SESSION, "d": False}))
             return None
         async with session.lock:
-            session.ws, session.transport = ws, request.transport  # type: ignore[assignment]
+            session.ws, session.transport = ws, request.transport
             self.current = session
             for seq, frame in list(session.log):
                 if seq > last_seq:

@@ -7,15 +7,13 @@ import mimetypes
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 
 class DiscordHTTPError(Exception):
     """Raised by a route to answer with Discord's JSON error shape."""
 
-    def __init__(
-        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
         super().__init__(f"{status} {code} {message}")
         self.status = status
         self.code = code
@@ -82,7 +80,7 @@ async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
         files: list[UploadedFile] = []
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
-            if not isinstance(part, web.BodyPartReader):
+            if not isinstance(part, BodyPartReader):
                 continue
             name = part.name or ""
             if name == "payload_json":

@@ -1,4 +1,5 @@
 """Interactions the driver sends: their INTERACTION_CREATE payload and what the member ends up seeing."""
+# ruff: noqa: ASYNC109  # the driver API takes timeout= by contract with the tests using it
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .messages import FakeAttachment, FakeMessage
 from .models import FakeChannel, FakeGuild, FakeMember, FakeUser
 
 if TYPE_CHECKING:
-    from .driver import FakeDiscord
+    from .core import FakeDiscordCore
 
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE = 4, 5, 6, 7
@@ -21,7 +22,13 @@ AUTOCOMPLETE_RESULT, MODAL = 8, 9
 # Callback types Discord accepts per interaction type.
 ALLOWED_CALLBACKS = {
     APPLICATION_COMMAND: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, MODAL},
-    MESSAGE_COMPONENT: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE, MODAL},
+    MESSAGE_COMPONENT: {
+        CHANNEL_MESSAGE,
+        DEFERRED_CHANNEL_MESSAGE,
+        DEFERRED_UPDATE_MESSAGE,
+        UPDATE_MESSAGE,
+        MODAL,
+    },
     AUTOCOMPLETE: {AUTOCOMPLETE_RESULT},
     MODAL_SUBMIT: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE},
 }
@@ -31,7 +38,7 @@ ALLOWED_CALLBACKS = {
 class InteractionResult:
     """One interaction and everything the member saw come back from it."""
 
-    fake: FakeDiscord = field(repr=False)
+    fake: FakeDiscordCore = field(repr=False)
     id: int
     token: str
     type: int
@@ -114,7 +121,7 @@ class InteractionResult:
         )
 
 
-def interaction_payload(fake: FakeDiscord, result: InteractionResult) -> dict[str, Any]:
+def interaction_payload(fake: FakeDiscordCore, result: InteractionResult) -> dict[str, Any]:
     """INTERACTION_CREATE `d` as Discord sends it over the gateway."""
     user, guild, channel = result.user, result.guild, result.channel
     payload: dict[str, Any] = {
@@ -159,7 +166,7 @@ def interaction_payload(fake: FakeDiscord, result: InteractionResult) -> dict[st
 
 
 async def wait_finished(
-    fake: FakeDiscord, result: InteractionResult, timeout: float, expect_followup: bool = True
+    fake: FakeDiscordCore, result: InteractionResult, timeout: float, expect_followup: bool = True
 ) -> InteractionResult:
     """Wait for the callback and, after a deferral, the first followup/edit (unless expect_followup=False)."""
 

@@ -60,7 +60,10 @@ class FormErrors:
         return root
 
     def flat(self) -> list[str]:
-        return [f"{'.'.join(map(str, path)) or '<body>'}: {message} ({code})" for path, code, message in self.items]
+        return [
+            f"{'.'.join(map(str, path)) or '<body>'}: {message} ({code})"
+            for path, code, message in self.items
+        ]
 
 
 def _text(value: Any) -> str | None:
@@ -274,6 +277,14 @@ def _check_command_options(options: list[dict[str, Any]], errors: FormErrors, at
             check_choices(option["choices"], errors, (*here, "choices"))
 
 
+def _valid_command_name(name: str | None, kind: int) -> bool:
+    if name is None:
+        return False
+    if kind == 1:
+        return bool(COMMAND_NAME.match(name)) and name == name.lower()
+    return 1 <= len(name) <= 32  # context-menu names may have spaces and capitals
+
+
 def check_commands(commands: list[dict[str, Any]], errors: FormErrors) -> None:
     names: set[tuple[int, str]] = set()
     per_type: dict[int, int] = {}
@@ -281,11 +292,14 @@ def check_commands(commands: list[dict[str, Any]], errors: FormErrors) -> None:
         kind = command.get("type", 1)
         name = _text(command.get("name"))
         per_type[kind] = per_type.get(kind, 0) + 1
-        if name is None or not COMMAND_NAME.match(name) or (kind == 1 and name != name.lower()):
-            if not (kind != 1 and name and 1 <= len(name) <= 32):
-                errors.add((i, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+        if not _valid_command_name(name, kind):
+            errors.add((i, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
         if (kind, name or "") in names:
-            errors.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", f"Application command names must be unique: {name}")
+            errors.add(
+                (i, "name"),
+                "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                f"Application command names must be unique: {name}",
+            )
         names.add((kind, name or ""))
         if kind == 1:
             errors.length_between((i, "description"), _text(command.get("description")), 1, 100)

@@ -12,20 +12,27 @@ from .limits import FormErrors, Path, check_files, check_message, is_empty_messa
 from .messages import EPHEMERAL, LOADING, SETTABLE_FLAGS, FakeAttachment, FakeMessage
 
 if TYPE_CHECKING:
-    from .driver import FakeDiscord
+    from .core import FakeDiscordCore
 
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 
-def reject(fake: FakeDiscord, request: web.Request, status: int, code: int, message: str, errors: FormErrors | None = None) -> DiscordHTTPError:
+def reject(
+    fake: FakeDiscordCore,
+    request: web.Request,
+    status: int,
+    code: int,
+    message: str,
+    errors: FormErrors | None = None,
+) -> DiscordHTTPError:
     """Record a payload-limit violation (the test fixture fails on it) and build the error to raise."""
     fake._record_violation(request, code, message, errors.flat() if errors else [message])
     return DiscordHTTPError(status, code, message, errors.nested() if errors else None)
 
 
 def validate_message_body(
-    fake: FakeDiscord,
+    fake: FakeDiscordCore,
     request: web.Request,
     data: dict[str, Any],
     files: list[UploadedFile],
@@ -51,7 +58,9 @@ def validate_message_body(
         raise reject(fake, request, 400, 50006, "Cannot send an empty message")
 
 
-def _new_attachment(fake: FakeDiscord, channel_id: int, upload: UploadedFile, entry: dict[str, Any], ephemeral: bool) -> FakeAttachment:
+def _new_attachment(
+    fake: FakeDiscordCore, channel_id: int, upload: UploadedFile, entry: dict[str, Any], ephemeral: bool
+) -> FakeAttachment:
     attachment_id = fake.ids.next()
     filename = entry.get("filename") or upload.filename
     return FakeAttachment(
@@ -65,11 +74,15 @@ def _new_attachment(fake: FakeDiscord, channel_id: int, upload: UploadedFile, en
     )
 
 
-def _apply_attachments(fake: FakeDiscord, message: FakeMessage, data: dict[str, Any], files: list[UploadedFile]) -> None:
+def _apply_attachments(
+    fake: FakeDiscordCore, message: FakeMessage, data: dict[str, Any], files: list[UploadedFile]
+) -> None:
     uploads = {f.index: f for f in files}
     if "attachments" not in data:
         for upload in files:
-            message.attachments.append(_new_attachment(fake, message.channel_id, upload, {}, message.ephemeral))
+            message.attachments.append(
+                _new_attachment(fake, message.channel_id, upload, {}, message.ephemeral)
+            )
         return
     kept: list[FakeAttachment] = []
     existing = {a.id: a for a in message.attachments}
@@ -80,15 +93,34 @@ def _apply_attachments(fake: FakeDiscord, message: FakeMessage, data: dict[str, 
             kept.append(existing[entry_id])
         elif entry_id in uploads:
             used.add(entry_id)
-            kept.append(_new_attachment(fake, message.channel_id, uploads[entry_id], entry, message.ephemeral))
+            kept.append(
+                _new_attachment(fake, message.channel_id, uploads[entry_id], entry, message.ephemeral)
+            )
     for index, upload in uploads.items():
         if index not in used:
             kept.append(_new_attachment(fake, message.channel_id, upload, {}, message.ephemeral))
     message.attachments = kept
 
 
+def effective_allowed_mentions(sent: dict[str, Any] | None) -> dict[str, Any] | None:
+    """allowed_mentions as Discord applies it: keys the bot left out take Discord's defaults."""
+    if sent is None:
+        return None
+    return {
+        "parse": list(sent.get("parse", [])),
+        "users": list(sent.get("users", [])),
+        "roles": list(sent.get("roles", [])),
+        "replied_user": bool(sent.get("replied_user", False)),
+    }
+
+
 def apply_message_body(
-    fake: FakeDiscord, message: FakeMessage, data: dict[str, Any], files: list[UploadedFile], *, creating: bool
+    fake: FakeDiscordCore,
+    message: FakeMessage,
+    data: dict[str, Any],
+    files: list[UploadedFile],
+    *,
+    creating: bool,
 ) -> None:
     if "content" in data:
         message.content = data["content"] or ""
@@ -102,7 +134,11 @@ def apply_message_body(
             message.flags = (message.flags & (EPHEMERAL | LOADING)) | (requested & SETTABLE_FLAGS)
         else:
             # Ephemerality is fixed at creation; the other settable flags may change.
-            message.flags = (message.flags & (EPHEMERAL | LOADING)) | (requested & SETTABLE_FLAGS & ~EPHEMERAL)
+            message.flags = (message.flags & (EPHEMERAL | LOADING)) | (
+                requested & SETTABLE_FLAGS & ~EPHEMERAL
+            )
+    if "allowed_mentions" in data:
+        message.allowed_mentions = effective_allowed_mentions(data["allowed_mentions"])
     if "tts" in data:
         message.tts = bool(data["tts"])
     if creating:

@@ -51,6 +51,12 @@ class FakeAttachment:
         return data
 
 
+def _emoji_payload(emoji: str) -> dict[str, Any]:
+    """Unicode emoji, or "name:id" for a custom one (the form discord.py puts in reaction URLs)."""
+    name, _, emoji_id = emoji.partition(":")
+    return {"id": emoji_id or None, "name": name}
+
+
 def walk_components(components: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Every component, depth first, through rows, sections, containers and labels."""
     for component in components:
@@ -79,6 +85,7 @@ class FakeMessage:
     tts: bool = False
     nonce: str | int | None = None
     reference: dict[str, Any] | None = None
+    allowed_mentions: dict[str, Any] | None = None  # as Discord applies it; None: not sent (everything pings)
     timestamp: str = field(default_factory=iso_now)
     edited_timestamp: str | None = None
     edits: int = 0
@@ -89,6 +96,7 @@ class FakeMessage:
     webhook_id: int | None = None
     visible_to: int | None = None  # ephemeral messages: the only user who sees them
     history: list[dict[str, Any]] = field(default_factory=list)  # earlier versions, oldest first
+    reactions: dict[str, list[FakeUser]] = field(default_factory=dict)  # emoji -> users who reacted
 
     @property
     def author_id(self) -> int:
@@ -108,13 +116,25 @@ class FakeMessage:
     def component(self, custom_id: str) -> dict[str, Any] | None:
         return next((c for c in walk_components(self.components) if c.get("custom_id") == custom_id), None)
 
+    def earlier_component(self, custom_id: str) -> dict[str, Any] | None:
+        """`custom_id` as an earlier version of this message had it (a client may still show that one)."""
+        for version in reversed(self.history):
+            found = next(
+                (c for c in walk_components(version["components"]) if c.get("custom_id") == custom_id), None
+            )
+            if found is not None:
+                return found
+        return None
+
     def button(self, label_substring: str) -> dict[str, Any]:
         """The first button whose label contains `label_substring` (AssertionError when none does)."""
         for c in walk_components(self.components):
             if c.get("type") == 2 and label_substring in (c.get("label") or ""):
                 return c
         labels = [c.get("label") for c in walk_components(self.components) if c.get("type") == 2]
-        raise AssertionError(f"no button labelled {label_substring!r} in message {self.id}; buttons: {labels}")
+        raise AssertionError(
+            f"no button labelled {label_substring!r} in message {self.id}; buttons: {labels}"
+        )
 
     def mark_edited(self) -> None:
         """Keep the version being replaced and count the edit."""
@@ -161,6 +181,18 @@ class FakeMessage:
             data["application_id"] = str(self.webhook_id)
         if self.interaction_metadata is not None:
             data["interaction_metadata"] = copy.deepcopy(self.interaction_metadata)
+        if self.reactions:
+            # The fake has a single bot user, so "me" is whether a bot reacted.
+            data["reactions"] = [
+                {
+                    "emoji": _emoji_payload(emoji),
+                    "count": len(users),
+                    "me": any(u.bot for u in users),
+                    "me_burst": False,
+                }
+                for emoji, users in self.reactions.items()
+                if users
+            ]
         return data
 
     def __repr__(self) -> str:

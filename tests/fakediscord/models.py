@@ -167,13 +167,13 @@ class FakeGuild:
     name: str
     owner_id: int
     locale: str = "en-US"
-    roles: dict[int, FakeRole] = field(default_factory=dict)
-    channels: dict[int, FakeChannel] = field(default_factory=dict)
-    members: dict[int, FakeMember] = field(default_factory=dict)
+    roles: dict[int, FakeRole] = field(default_factory=dict, repr=False)
+    channels: dict[int, FakeChannel] = field(default_factory=dict, repr=False)
+    members: dict[int, FakeMember] = field(default_factory=dict, repr=False)
     bot_present: bool = True
     # Filled in by FakeDiscord.add_guild.
-    general: FakeChannel = field(init=False)
-    bot_role: FakeRole = field(init=False)
+    general: FakeChannel = field(init=False, repr=False)
+    bot_role: FakeRole = field(init=False, repr=False)
 
     @property
     def everyone(self) -> FakeRole:

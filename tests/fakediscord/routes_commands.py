@@ -12,7 +12,7 @@ from .limits import FormErrors, check_commands
 from .message_bodies import reject
 
 if TYPE_CHECKING:
-    from .driver import FakeDiscord
+    from .core import FakeDiscordCore
 
 APP = "/api/v10/applications/{application_id:\\d+}"
 GLOBAL = APP + "/commands"
@@ -20,7 +20,7 @@ GUILD = APP + "/guilds/{guild_id:\\d+}/commands"
 
 
 class CommandRoutes:
-    def __init__(self, fake: FakeDiscord) -> None:
+    def __init__(self, fake: FakeDiscordCore) -> None:
         self.fake = fake
 
     def register(self, router: web.UrlDispatcher) -> None:

@@ -11,13 +11,13 @@ from .http_utils import DiscordHTTPError, json_response, missing_permissions, no
 from .models import FakeChannel, FakeGuild, FakeUser
 
 if TYPE_CHECKING:
-    from .driver import FakeDiscord
+    from .core import FakeDiscordCore
 
 API = "/api/v10"
 
 
 class CoreRoutes:
-    def __init__(self, fake: FakeDiscord) -> None:
+    def __init__(self, fake: FakeDiscordCore) -> None:
         self.fake = fake
 
     def register(self, router: web.UrlDispatcher) -> None:
@@ -35,7 +35,9 @@ class CoreRoutes:
         r.add_get(API + "/guilds/{guild_id:\\d+}/channels", self.get_channels)
         r.add_get(API + "/guilds/{guild_id:\\d+}/members/{user_id:\\d+}", self.get_member)
         r.add_put(API + "/guilds/{guild_id:\\d+}/members/{user_id:\\d+}/roles/{role_id:\\d+}", self.add_role)
-        r.add_delete(API + "/guilds/{guild_id:\\d+}/members/{user_id:\\d+}/roles/{role_id:\\d+}", self.remove_role)
+        r.add_delete(
+            API + "/guilds/{guild_id:\\d+}/members/{user_id:\\d+}/roles/{role_id:\\d+}", self.remove_role
+        )
         r.add_get(API + "/channels/{channel_id:\\d+}", self.get_channel)
         r.add_get("/attachments/{channel_id:\\d+}/{attachment_id:\\d+}/{filename}", self.attachment)
 
@@ -71,7 +73,12 @@ class CoreRoutes:
             {
                 "url": self.fake.gateway_url,
                 "shards": 1,
-                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
             }
         )
 
@@ -91,7 +98,16 @@ class CoreRoutes:
     async def get_guild(self, request: web.Request) -> web.Response:
         guild = self.guild(request)
         data = guild.payload()
-        for key in ("channels", "members", "threads", "voice_states", "presences", "joined_at", "large", "member_count"):
+        for key in (
+            "channels",
+            "members",
+            "threads",
+            "voice_states",
+            "presences",
+            "joined_at",
+            "large",
+            "member_count",
+        ):
             data.pop(key, None)
         if request.query.get("with_counts") in ("true", "1", "True"):
             data["approximate_member_count"] = len(guild.members)
@@ -161,5 +177,8 @@ class CoreRoutes:
         for message in self.fake.world.by_channel.get(int(request.match_info["channel_id"]), []):
             for attachment in message.attachments:
                 if attachment.id == attachment_id:
-                    return web.Response(body=attachment.data, content_type=attachment.content_type or "application/octet-stream")
+                    return web.Response(
+                        body=attachment.data,
+                        content_type=attachment.content_type or "application/octet-stream",
+                    )
         raise web.HTTPNotFound()

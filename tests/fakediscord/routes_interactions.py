@@ -25,7 +25,7 @@ from .message_bodies import apply_message_body, reject, validate_message_body
 from .messages import CHAT_INPUT_COMMAND, DEFAULT, EPHEMERAL, LOADING, FakeMessage
 
 if TYPE_CHECKING:
-    from .driver import FakeDiscord
+    from .core import FakeDiscordCore
 
 API = "/api/v10"
 WEBHOOK = API + "/webhooks/{application_id:\\d+}/{token}"
@@ -37,7 +37,7 @@ def _truthy(value: str | None) -> bool:
 
 
 class InteractionRoutes:
-    def __init__(self, fake: FakeDiscord) -> None:
+    def __init__(self, fake: FakeDiscordCore) -> None:
         self.fake = fake
 
     def register(self, router: web.UrlDispatcher) -> None:
@@ -95,7 +95,10 @@ class InteractionRoutes:
                 "response_message_ephemeral": bool(message is not None and message.ephemeral),
                 "activity_instance_id": None,
             },
-            "resource": {"type": callback_type, **({"message": message.payload()} if message is not None else {})},
+            "resource": {
+                "type": callback_type,
+                **({"message": message.payload()} if message is not None else {}),
+            },
         }
 
     # -- callback ------------------------------------------------------------------------------
@@ -113,7 +116,12 @@ class InteractionRoutes:
             raise
 
     async def _callback(
-        self, request: web.Request, result: InteractionResult, body: dict[str, Any], files: list[Any], received: float
+        self,
+        request: web.Request,
+        result: InteractionResult,
+        body: dict[str, Any],
+        files: list[Any],
+        received: float,
     ) -> web.Response:
         assert result.sent_at is not None
         if result.callback_type is not None:
@@ -124,20 +132,28 @@ class InteractionRoutes:
         callback_type = body.get("type")
         if callback_type not in ALLOWED_CALLBACKS[result.type]:
             errors = FormErrors()
-            errors.add(("type",), "INTERACTION_RESPONSE_TYPE_INVALID", f"Invalid callback type {callback_type} for interaction type {result.type}")
+            errors.add(
+                ("type",),
+                "INTERACTION_RESPONSE_TYPE_INVALID",
+                f"Invalid callback type {callback_type} for interaction type {result.type}",
+            )
             raise reject(self.fake, request, 400, 50035, "Invalid Form Body", errors)
         data: dict[str, Any] = body.get("data") or {}
         limit = self.fake.attachment_size_limit
 
         if callback_type == CHANNEL_MESSAGE:
-            validate_message_body(self.fake, request, data, files, size_limit=limit, creating=True, at=("data",))
+            validate_message_body(
+                self.fake, request, data, files, size_limit=limit, creating=True, at=("data",)
+            )
             message = self._new_message(result, int(data.get("flags") or 0) & EPHEMERAL, followup=False)
             apply_message_body(self.fake, message, data, files, creating=True)
             self.fake.world.store(message)
             result.message = message
             await self.fake._message_created(message)
         elif callback_type == DEFERRED_CHANNEL_MESSAGE:
-            message = self._new_message(result, LOADING | (int(data.get("flags") or 0) & EPHEMERAL), followup=False)
+            message = self._new_message(
+                result, LOADING | (int(data.get("flags") or 0) & EPHEMERAL), followup=False
+            )
             self.fake.world.store(message)
             result.message = message
             await self.fake._message_created(message)
@@ -147,9 +163,15 @@ class InteractionRoutes:
             target = result.source_message
             if target is None:
                 errors = FormErrors()
-                errors.add(("type",), "INTERACTION_RESPONSE_TYPE_INVALID", "This interaction has no message to update")
+                errors.add(
+                    ("type",),
+                    "INTERACTION_RESPONSE_TYPE_INVALID",
+                    "This interaction has no message to update",
+                )
                 raise reject(self.fake, request, 400, 50035, "Invalid Form Body", errors)
-            validate_message_body(self.fake, request, data, files, size_limit=limit, creating=False, at=("data",))
+            validate_message_body(
+                self.fake, request, data, files, size_limit=limit, creating=False, at=("data",)
+            )
             target.mark_edited()
             apply_message_body(self.fake, target, data, files, creating=False)
             result.message = target
@@ -190,7 +212,11 @@ class InteractionRoutes:
 
     def _target(self, result: InteractionResult, message_id: str) -> FakeMessage:
         if message_id == "@original":
-            original = result.message if result.callback_type in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE) else None
+            original = (
+                result.message
+                if result.callback_type in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE)
+                else None
+            )
             target = original or (result.source_message if result.type == MESSAGE_COMPONENT else None)
             target = target or result.message
         else:

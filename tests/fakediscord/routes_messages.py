@@ -13,7 +13,7 @@ from .messages import FakeMessage
 from .models import FakeChannel
 
 if TYPE_CHECKING:
-    from .driver import FakeDiscord
+    from .core import FakeDiscordCore
     from .routes_core import CoreRoutes
 
 API = "/api/v10"
@@ -22,7 +22,7 @@ MESSAGE = MESSAGES + "/{message_id:\\d+}"
 
 
 class MessageRoutes:
-    def __init__(self, fake: FakeDiscord, core: CoreRoutes) -> None:
+    def __init__(self, fake: FakeDiscordCore, core: CoreRoutes) -> None:
         self.fake = fake
         self.core = core
 
@@ -33,6 +33,8 @@ class MessageRoutes:
         router.add_patch(MESSAGE, self.edit)
         router.add_delete(MESSAGE, self.delete)
         router.add_post(API + "/channels/{channel_id:\\d+}/typing", self.typing)
+        router.add_put(MESSAGE + "/reactions/{emoji}/@me", self.react)
+        router.add_delete(MESSAGE + "/reactions/{emoji}/@me", self.unreact)
 
     def _channel(self, request: web.Request) -> FakeChannel:
         return self.core.channel(int(request.match_info["channel_id"]))
@@ -53,7 +55,9 @@ class MessageRoutes:
         channel = self._channel(request)
         body, files = await read_body(request)
         body = body or {}
-        validate_message_body(self.fake, request, body, files, size_limit=self.fake.channel_attachment_size_limit, creating=True)
+        validate_message_body(
+            self.fake, request, body, files, size_limit=self.fake.channel_attachment_size_limit, creating=True
+        )
         if channel.is_dm:
             assert channel.recipient is not None
             if not channel.recipient.dms_open:
@@ -63,7 +67,10 @@ class MessageRoutes:
             if not channel.bot_can_send or not perms.has_all(self._bot_perms(channel), needed):
                 raise missing_permissions()
         message = FakeMessage(
-            id=self.fake.ids.next(), channel_id=channel.id, author=self.fake.bot_user, guild_id=channel.guild_id
+            id=self.fake.ids.next(),
+            channel_id=channel.id,
+            author=self.fake.bot_user,
+            guild_id=channel.guild_id,
         )
         apply_message_body(self.fake, message, body, files, creating=True)
         self.fake.world.store(message)
@@ -75,7 +82,14 @@ class MessageRoutes:
         message = self._message(request, channel)
         body, files = await read_body(request)
         body = body or {}
-        validate_message_body(self.fake, request, body, files, size_limit=self.fake.channel_attachment_size_limit, creating=False)
+        validate_message_body(
+            self.fake,
+            request,
+            body,
+            files,
+            size_limit=self.fake.channel_attachment_size_limit,
+            creating=False,
+        )
         if message.author.id != self.fake.bot_user.id:
             allowed_keys = {"flags"}  # others' messages: only embed suppression may change
             if set(body) - allowed_keys:
@@ -117,7 +131,26 @@ class MessageRoutes:
             messages = newer + older
         return json_response([m.payload() for m in messages[:limit]])
 
+    async def react(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        message = self._message(request, channel)
+        if not perms.has_all(self._bot_perms(channel), perms.ADD_REACTIONS | perms.READ_MESSAGE_HISTORY):
+            raise missing_permissions()
+        users = message.reactions.setdefault(request.match_info["emoji"], [])
+        if self.fake.bot_user not in users:
+            users.append(self.fake.bot_user)
+        self.fake._poke()
+        return no_content()
+
+    async def unreact(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        message = self._message(request, channel)
+        users = message.reactions.get(request.match_info["emoji"], [])
+        if self.fake.bot_user in users:
+            users.remove(self.fake.bot_user)
+        self.fake._poke()
+        return no_content()
+
     async def typing(self, request: web.Request) -> web.Response:
         self._channel(request)
         return no_content()
-

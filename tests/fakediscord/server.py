@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from typing import TYPE_CHECKING, NamedTuple
 
 from aiohttp import web
@@ -15,7 +16,8 @@ from .routes_interactions import InteractionRoutes
 from .routes_messages import MessageRoutes
 
 if TYPE_CHECKING:
-    from .driver import FakeDiscord
+    from .core import FakeDiscordCore
+
 
 class RequestRecord(NamedTuple):
     method: str
@@ -27,7 +29,7 @@ class RequestRecord(NamedTuple):
 _TOKENLESS_PREFIXES = ("/interactions/", "/webhooks/")
 
 
-def build_app(fake: FakeDiscord) -> web.Application:
+def build_app(fake: FakeDiscordCore) -> web.Application:
     @web.middleware
     async def discord_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(API + "/"):
@@ -49,7 +51,7 @@ def build_app(fake: FakeDiscord) -> web.Application:
 
 
 async def _answer(
-    fake: FakeDiscord, request: web.Request, handler: Handler, path: str
+    fake: FakeDiscordCore, request: web.Request, handler: Handler, path: str
 ) -> web.StreamResponse:
     tokenless = path.startswith(_TOKENLESS_PREFIXES)
     fault = fake.faults.take(request.method, path)
@@ -71,3 +73,9 @@ async def _answer(
         return await handler(request)
     except DiscordHTTPError as exc:
         return json_response(exc.body(), status=exc.status)
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        # A bug in the fake: fail the test loudly, and answer 400 so discord.py does not retry for seconds.
+        fake.internal_errors.append(f"{request.method} {path}: {traceback.format_exc()}")
+        return json_response({"message": f"fake Discord internal error: {exc!r}", "code": 0}, status=400)

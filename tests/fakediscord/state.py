@@ -24,8 +24,11 @@ class Snowflakes:
 
 
 @dataclass
-class DmEvent:
-    """A bot DM the test may wait for: `kind` is "create" or "edit"."""
+class BotPost:
+    """A bot message sent or edited through the channel API, which a test may wait for.
+
+    `kind` is "create" or "edit". Interaction responses are not posts; tests read them from results.
+    """
 
     kind: str
     message: FakeMessage
@@ -40,7 +43,7 @@ class World:
         self.dm_by_user: dict[int, FakeChannel] = {}
         self.messages: dict[int, FakeMessage] = {}
         self.by_channel: dict[int, list[FakeMessage]] = {}
-        self.dm_events: dict[int, list[DmEvent]] = {}  # by recipient user id
+        self.bot_posts: dict[int, list[BotPost]] = {}  # by channel id
 
     def dm_channel(self, user: FakeUser) -> FakeChannel:
         channel = self.dm_by_user.get(user.id)
