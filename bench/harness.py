@@ -31,7 +31,11 @@ def ms(seconds: float) -> str:
 
 
 def summary(values: Sequence[float]) -> dict[str, float]:
-    return {"p50": pct(values, 0.5), "p99": pct(values, 0.99), "mean": statistics.fmean(values) if values else 0.0}
+    return {
+        "p50": pct(values, 0.5),
+        "p99": pct(values, 0.99),
+        "mean": statistics.fmean(values) if values else 0.0,
+    }
 
 
 @asynccontextmanager
@@ -54,7 +58,9 @@ def bare_bot(setup: Callable[[commands.Bot], Awaitable[None]] | None = None) -> 
                 await setup(self)
             await self.tree.sync()
 
-    return Bare(command_prefix=commands.when_mentioned, intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    return Bare(
+        command_prefix=commands.when_mentioned, intents=discord.Intents.default(), guild_ready_timeout=0.05
+    )
 
 
 def careerbot(fake: FakeDiscord, db_dir: Path, **overrides: Any) -> CareerBot:

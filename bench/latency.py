@@ -14,14 +14,15 @@ import logging
 from typing import Any
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
 from bench.harness import bare_bot, careerbot, fake_discord, ms, running, summary
 from tests.fakediscord import FakeDiscord
 
 
-async def measure(fake: FakeDiscord, users: list[Any], guild: Any, command: str, n: int) -> dict[str, dict[str, float]]:
+async def measure(
+    fake: FakeDiscord, users: list[Any], guild: Any, command: str, n: int
+) -> dict[str, dict[str, float]]:
     sequential = []
     for i in range(n):
         res = await fake.invoke(users[i % len(users)], command, guild=guild)

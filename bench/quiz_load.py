@@ -77,11 +77,17 @@ async def add_static_quiz(bot: commands.Bot) -> None:
 # ---------------------------------------------------------------- members
 
 
-async def member_journey(fake: FakeDiscord, user: Any, guild: Any, path: list[int], latencies: list[float]) -> bool:
+async def member_journey(
+    fake: FakeDiscord, user: Any, guild: Any, path: list[int], latencies: list[float]
+) -> bool:
     await fake.invoke(user, "careerquiz", guild=guild, timeout=300)
     message = await fake.wait_dm(user, timeout=300)
     for pick in path:
-        ids = option_ids(message) if message.components[0]["components"][0]["custom_id"].startswith("cq:") else None
+        ids = (
+            option_ids(message)
+            if message.components[0]["components"][0]["custom_id"].startswith("cq:")
+            else None
+        )
         custom_id = ids[pick] if ids else message.custom_ids()[0]
         res = await fake.click(user, message, custom_id, timeout=300)
         if res.error is not None or res.latency is None:
@@ -95,7 +101,10 @@ async def crowd(fake: FakeDiscord, users: list[Any], guild: Any) -> tuple[int, l
     latencies: list[float] = []
     started = time.perf_counter()
     done = await asyncio.gather(
-        *(member_journey(fake, u, guild, AI_PATH if i % 2 else ML_PATH, latencies) for i, u in enumerate(users)),
+        *(
+            member_journey(fake, u, guild, AI_PATH if i % 2 else ML_PATH, latencies)
+            for i, u in enumerate(users)
+        ),
         return_exceptions=True,
     )
     elapsed = time.perf_counter() - started
@@ -138,13 +147,17 @@ async def main(members: int, burst: int) -> None:
     print(f"{members} members, {CLICKS} clicks each, all at once (one event loop, 2 cores)")
     print("| bot | completed | lost answers | 'database is locked' | click p50 | click p99 | wall time |")
     print("|---|---|---|---|---|---|---|")
-    print(f"| bare static edit | {bare_done}/{members} | n/a | n/a | {ms(b['p50'])} | {ms(b['p99'])} | {bare_time:.1f} s |")
+    print(
+        f"| bare static edit | {bare_done}/{members} | n/a | n/a | {ms(b['p50'])} | {ms(b['p99'])} | {bare_time:.1f} s |"
+    )
     lost = members * CLICKS - stored
     print(
         f"| careerbot | {ours_done}/{members} ({results} results) | {lost} | {locks.count} "
         f"| {ms(o['p50'])} | {ms(o['p99'])} | {ours_time:.1f} s |"
     )
-    print(f"ratio careerbot/bare: p50 {o['p50'] / b['p50']:.2f}, p99 {o['p99'] / b['p99']:.2f}, wall {ours_time / bare_time:.2f}")
+    print(
+        f"ratio careerbot/bare: p50 {o['p50'] / b['p50']:.2f}, p99 {o['p99'] / b['p99']:.2f}, wall {ours_time / bare_time:.2f}"
+    )
     print(
         f"global rate limit 50 req/s on: {burst} starts (DM open + send each) took "
         f"{ours_burst:.1f} s for careerbot, {bare_burst:.1f} s for the bare bot (ratio {ours_burst / bare_burst:.2f})"

@@ -136,7 +136,9 @@ class CareerBot(commands.Bot):
         assert self.user is not None
         log.info("connected as %s (id %s) to %d servers", self.user, self.user.id, len(self.guilds))
 
-    async def on_command_error(self, context: commands.Context[Any], exception: commands.CommandError, /) -> None:
+    async def on_command_error(
+        self, context: commands.Context[Any], exception: commands.CommandError, /
+    ) -> None:
         # The mention prefix exists only so mentions carry content; a mention is a FAQ question for
         # cogs/faq.py, never a prefix command, so "command not found" is the normal case.
         if isinstance(exception, commands.CommandNotFound):

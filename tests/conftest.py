@@ -36,7 +36,7 @@ def _restore_discord_urls() -> Iterator[None]:
     discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
 
 
-def make_settings(fake: FakeDiscord | None, tmp_path: Path, **overrides: Any) -> Settings:
+def make_settings(discord_fake: FakeDiscord | None, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_path": tmp_path / "careerbot.sqlite3",
         "guild_ready_timeout": 0.05,
@@ -44,11 +44,11 @@ def make_settings(fake: FakeDiscord | None, tmp_path: Path, **overrides: Any) ->
         "faq_cooldown_seconds": 0,
         "export_cooldown_seconds": 0,
     }
-    if fake is not None:
+    if discord_fake is not None:
         values |= {
-            "discord_token": fake.token,
-            "discord_api_base_url": fake.api_base,
-            "discord_gateway_url": fake.gateway_url,
+            "discord_token": discord_fake.token,
+            "discord_api_base_url": discord_fake.api_base,
+            "discord_gateway_url": discord_fake.gateway_url,
         }
     values |= overrides
     # _env_file=None: tests never read a developer's .env.
@@ -58,8 +58,8 @@ def make_settings(fake: FakeDiscord | None, tmp_path: Path, **overrides: Any) ->
 class BotRunner:
     """Starts, stops and restarts real CareerBots against the fake, on one database file."""
 
-    def __init__(self, fake: FakeDiscord, tmp_path: Path, content: Content) -> None:
-        self.fake, self.tmp_path, self.content = fake, tmp_path, content
+    def __init__(self, discord_fake: FakeDiscord, tmp_path: Path, content: Content) -> None:
+        self.fake, self.tmp_path, self.content = discord_fake, tmp_path, content
         self.db_path = tmp_path / "careerbot.sqlite3"
         self.bot: CareerBot | None = None
         self._task: asyncio.Task[None] | None = None

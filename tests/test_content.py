@@ -57,13 +57,48 @@ def test_no_dollar_figure_anywhere_that_the_article_lacks() -> None:
 @pytest.mark.parametrize(
     ("name", "old", "new", "expected"),
     [
-        ("careers.yaml", 'title: "Should I', "title: [", r"data/careers.yaml: line \d+, column \d+: invalid YAML"),
-        ("careers.yaml", "minimum: 110000", "minimum: 170000", r"careers.yaml: tracks\[0\].salary.minimum: must be below"),
-        ("careers.yaml", "minimum: 110000", 'minimum: "lots"', r"careers.yaml: tracks\[0\].salary.minimum: Input should be a valid integer"),
-        ("careers.yaml", 'section: "difference"', 'section: "history"', r"careers.yaml: tracks\[0\].tagline.section: Input should be"),
-        ("careers.yaml", '  - id: "ml"', '  - id: "ai"', r"careers.yaml: tracks: need exactly one 'ai' and one 'ml'"),
-        ("careers.yaml", 'author: "Zen van Riel"', 'author: "Zen van Riel"\n  editor: "x"', r"careers.yaml: article.editor: Extra inputs are not permitted"),
-        ("careers.yaml", 'id: "api-development"', 'id: "software-engineering"', r"careers.yaml: tracks\[0\].skills\[1\].id: duplicate id"),
+        (
+            "careers.yaml",
+            'title: "Should I',
+            "title: [",
+            r"data/careers.yaml: line \d+, column \d+: invalid YAML",
+        ),
+        (
+            "careers.yaml",
+            "minimum: 110000",
+            "minimum: 170000",
+            r"careers.yaml: tracks\[0\].salary.minimum: must be below",
+        ),
+        (
+            "careers.yaml",
+            "minimum: 110000",
+            'minimum: "lots"',
+            r"careers.yaml: tracks\[0\].salary.minimum: Input should be a valid integer",
+        ),
+        (
+            "careers.yaml",
+            'section: "difference"',
+            'section: "history"',
+            r"careers.yaml: tracks\[0\].tagline.section: Input should be",
+        ),
+        (
+            "careers.yaml",
+            '  - id: "ml"',
+            '  - id: "ai"',
+            r"careers.yaml: tracks: need exactly one 'ai' and one 'ml'",
+        ),
+        (
+            "careers.yaml",
+            'author: "Zen van Riel"',
+            'author: "Zen van Riel"\n  editor: "x"',
+            r"careers.yaml: article.editor: Extra inputs are not permitted",
+        ),
+        (
+            "careers.yaml",
+            'id: "api-development"',
+            'id: "software-engineering"',
+            r"careers.yaml: tracks\[0\].skills\[1\].id: duplicate id",
+        ),
         ("faq.yaml", "entries:", "entries: 5\nunused:", r"data/faq.yaml: "),
     ],
 )
@@ -94,13 +129,15 @@ def test_prompt_typo_keeps_quiz_version_but_weight_change_does_not(tmp_path: Pat
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     quiz = (target / "quiz.yaml").read_text()
-    (target / "quiz.yaml").write_text(quiz.replace("prompt: \"", "prompt: \"Typo fixed. ", 1))
+    (target / "quiz.yaml").write_text(quiz.replace('prompt: "', 'prompt: "Typo fixed. ', 1))
     faq = (target / "faq.yaml").read_text()
-    (target / "faq.yaml").write_text(faq.replace("answer: \"", "answer: \"Typo fixed. ", 1))
+    (target / "faq.yaml").write_text(faq.replace('answer: "', 'answer: "Typo fixed. ', 1))
     edited = load_content(target)
     assert edited.quiz_version == base.quiz_version
     assert edited.content_version != base.content_version
-    (target / "quiz.yaml").write_text(re.sub(r"ai: (\d)", lambda m: f"ai: {3 - int(m.group(1))}", quiz, count=1))
+    (target / "quiz.yaml").write_text(
+        re.sub(r"ai: (\d)", lambda m: f"ai: {3 - int(m.group(1))}", quiz, count=1)
+    )
     try:
         reweighted = load_content(target)
     except ContentError:

@@ -29,7 +29,10 @@ def members(fake: FakeDiscord) -> tuple[object, object, object]:
 
 
 async def test_compare_salary_embed_and_chart(
-    fake: FakeDiscord, runner: BotRunner, members: tuple, content: Content  # type: ignore[type-arg]
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,
+    content: Content,  # type: ignore[type-arg]
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -51,7 +54,9 @@ async def test_compare_salary_embed_and_chart(
 
 
 async def test_compare_highlights_the_members_result(
-    fake: FakeDiscord, runner: BotRunner, members: tuple  # type: ignore[type-arg]
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,  # type: ignore[type-arg]
 ) -> None:
     guild, alice, bob = members
     await runner.start()
@@ -75,7 +80,12 @@ async def test_compare_highlights_the_members_result(
     ],
 )
 async def test_compare_text_topics_trace_to_sections(
-    fake: FakeDiscord, runner: BotRunner, members: tuple, topic: str, ai_text: str, ml_text: str  # type: ignore[type-arg]
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,
+    topic: str,
+    ai_text: str,
+    ml_text: str,  # type: ignore[type-arg]
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -105,7 +115,10 @@ async def test_chart_cooldown_is_polite(fake: FakeDiscord, runner: BotRunner, me
 
 
 async def test_faq_answers_with_section_and_stores_the_question(
-    fake: FakeDiscord, runner: BotRunner, members: tuple, content: Content  # type: ignore[type-arg]
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,
+    content: Content,  # type: ignore[type-arg]
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -122,7 +135,9 @@ async def test_faq_answers_with_section_and_stores_the_question(
 async def test_faq_declines_with_suggestions(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
     guild, alice, _ = members
     await runner.start()
-    res = await fake.invoke(alice, "faq", guild=guild, options={"question": "how do I install CUDA on ubuntu"})
+    res = await fake.invoke(
+        alice, "faq", guild=guild, options={"question": "how do I install CUDA on ubuntu"}
+    )
     assert res.ephemeral and "don't think it covers that" in res.content and not res.embeds
     topics = [cid for cid in res.message.custom_ids() if cid.startswith("faqt:")]
     assert 1 <= len(topics) <= 3
@@ -132,7 +147,10 @@ async def test_faq_declines_with_suggestions(fake: FakeDiscord, runner: BotRunne
 
 
 async def test_faq_without_question_lists_topics_in_selects(
-    fake: FakeDiscord, runner: BotRunner, members: tuple, content: Content  # type: ignore[type-arg]
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,
+    content: Content,  # type: ignore[type-arg]
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -155,7 +173,9 @@ async def test_faq_autocomplete(fake: FakeDiscord, runner: BotRunner, members: t
 
 
 async def test_feedback_is_stored_once_per_member_and_changeable(
-    fake: FakeDiscord, runner: BotRunner, members: tuple  # type: ignore[type-arg]
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,  # type: ignore[type-arg]
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -170,11 +190,15 @@ async def test_feedback_is_stored_once_per_member_and_changeable(
 
 
 async def test_mention_is_answered_without_pinging_anyone(
-    fake: FakeDiscord, runner: BotRunner, members: tuple  # type: ignore[type-arg]
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,  # type: ignore[type-arg]
 ) -> None:
     guild, alice, _ = members
     await runner.start()
-    await fake.send_message(alice, guild.general, "@everyone what skills does an ML engineer need?", guild=guild)
+    await fake.send_message(
+        alice, guild.general, "@everyone what skills does an ML engineer need?", guild=guild
+    )
     reply = await fake.wait_channel_message(guild.general.id)
     assert reply.embeds and "skill" in reply.embeds[0]["title"].lower()
     assert reply.allowed_mentions is not None and reply.allowed_mentions.get("parse") == []
@@ -195,7 +219,10 @@ async def test_mention_is_answered_without_pinging_anyone(
     ],
 )
 async def test_hostile_questions_never_crash_and_are_stored_safely(
-    fake: FakeDiscord, runner: BotRunner, members: tuple, question: str  # type: ignore[type-arg]
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,
+    question: str,  # type: ignore[type-arg]
 ) -> None:
     guild, alice, _ = members
     await runner.start()

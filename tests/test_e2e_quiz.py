@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,14 +54,18 @@ def field(embed: dict[str, Any], name: str) -> str:
     return next(f["value"] for f in embed["fields"] if f["name"] == name)
 
 
-async def test_whole_journey_from_a_server(fake: FakeDiscord, runner: BotRunner, world: World, content: Content) -> None:
+async def test_whole_journey_from_a_server(
+    fake: FakeDiscord, runner: BotRunner, world: World, content: Content
+) -> None:
     await runner.start()
     dm = await start_quiz(fake, world)
     embed = dm.embeds[0]
     assert embed["title"] == "Career quiz · Question 1 of 13"
     assert content.quiz.questions[0].prompt in embed["description"]
     assert "0%" in field(embed, "Progress")
-    assert [b["label"] for b in dm.components[0]["components"]] == [o.label for o in content.quiz.questions[0].options]
+    assert [b["label"] for b in dm.components[0]["components"]] == [
+        o.label for o in content.quiz.questions[0].options
+    ]
     # Answer four, check progress and persistence as we go.
     dm = await answer_all(fake, world.alice, dm, AI_PATH[:4])
     assert dm.embeds[0]["title"] == "Career quiz · Question 5 of 13"
@@ -96,7 +101,9 @@ async def test_ml_outcome_names_sections_and_band(fake: FakeDiscord, runner: Bot
     assert db_rows(runner.db_path, "SELECT outcome FROM quiz_results") == [("ml",)]
 
 
-async def test_hybrid_comes_through_labelled_tiebreaks(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+async def test_hybrid_comes_through_labelled_tiebreaks(
+    fake: FakeDiscord, runner: BotRunner, world: World
+) -> None:
     await runner.start()
     dm = await answer_all(fake, world.alice, await start_quiz(fake, world), HYBRID_PATH[:13])
     assert dm.embeds[0]["title"] == "Career quiz · Tie-break 1 of 3"
@@ -131,18 +138,22 @@ async def test_restart_mid_quiz_loses_nothing(fake: FakeDiscord, runner: BotRunn
 async def test_double_click_records_one_answer(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
     await runner.start()
     dm = await start_quiz(fake, world)
+    as_first_seen = copy.deepcopy(dm)  # the message as the member's client showed it
     first = option_ids(dm)[1]
     a, b = await asyncio.gather(fake.click(world.alice, dm, first), fake.click(world.alice, dm, first))
     assert {a.error, b.error} == {None}
-    # A replay of the same interaction payload later changes nothing either.
-    await fake.click(world.alice, dm, first)
+    # A replay of the same interaction payload later changes nothing either, and is still answered.
+    replay = await fake.click(world.alice, as_first_seen, first)
+    assert replay.error is None and replay.message.embeds[0]["title"].endswith("Question 2 of 13")
     assert db_rows(runner.db_path, "SELECT question_id, option_id FROM quiz_answers") == [
         ("work-style", first.split(":")[3])
     ]
     assert db_rows(runner.db_path, "SELECT position FROM quiz_sessions") == [(1,)]
 
 
-async def test_forged_click_by_another_member_is_refused(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+async def test_forged_click_by_another_member_is_refused(
+    fake: FakeDiscord, runner: BotRunner, world: World
+) -> None:
     await runner.start()
     dm = await start_quiz(fake, world)
     res = await fake.click(world.bob, dm, option_ids(dm)[0], forge=True)
@@ -151,7 +162,9 @@ async def test_forged_click_by_another_member_is_refused(fake: FakeDiscord, runn
     assert fake.dm_messages(world.alice)[-1].embeds[0]["title"].endswith("Question 1 of 13")
 
 
-async def test_back_then_a_different_answer_counts(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+async def test_back_then_a_different_answer_counts(
+    fake: FakeDiscord, runner: BotRunner, world: World
+) -> None:
     await runner.start()
     dm = await answer_all(fake, world.alice, await start_quiz(fake, world), [0, 0])
     res = await fake.click(world.alice, dm, nav_id(dm, "back"))
@@ -160,7 +173,9 @@ async def test_back_then_a_different_answer_counts(fake: FakeDiscord, runner: Bo
     assert "Your earlier answer" in dm.embeds[0]["description"]
     dm = await answer_all(fake, world.alice, dm, [3])
     assert dm.embeds[0]["title"].endswith("Question 3 of 13")
-    assert db_rows(runner.db_path, "SELECT option_id FROM quiz_answers WHERE question_id = 'daily-work'") == [("train",)]
+    assert db_rows(runner.db_path, "SELECT option_id FROM quiz_answers WHERE question_id = 'daily-work'") == [
+        ("train",)
+    ]
 
 
 async def test_cancel_marks_the_session_cancelled(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
@@ -210,7 +225,9 @@ async def test_gateway_drop_mid_quiz_resumes(fake: FakeDiscord, runner: BotRunne
     assert dm.embeds[0]["title"].endswith("Question 4 of 13")
 
 
-async def test_active_session_offers_resume_or_start_over(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+async def test_active_session_offers_resume_or_start_over(
+    fake: FakeDiscord, runner: BotRunner, world: World
+) -> None:
     await runner.start()
     await answer_all(fake, world.alice, await start_quiz(fake, world), [0, 0, 0])
     res = await fake.invoke(world.alice, "careerquiz", guild=world.guild)
@@ -223,10 +240,15 @@ async def test_active_session_offers_resume_or_start_over(fake: FakeDiscord, run
     restart = next(cid for cid in res.message.custom_ids() if cid.startswith("cqs:restart:"))
     await fake.click(world.alice, res.message, restart)
     await fake.wait_dm(world.alice, lambda m: "Question 1 of 13" in str(m.embeds))
-    assert db_rows(runner.db_path, "SELECT status FROM quiz_sessions ORDER BY id") == [("abandoned",), ("active",)]
+    assert db_rows(runner.db_path, "SELECT status FROM quiz_sessions ORDER BY id") == [
+        ("abandoned",),
+        ("active",),
+    ]
 
 
-async def test_quiz_started_in_dms_counts_for_no_guild(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
+async def test_quiz_started_in_dms_counts_for_no_guild(
+    fake: FakeDiscord, runner: BotRunner, world: World
+) -> None:
     await runner.start()
     res = await fake.invoke(world.alice, "careerquiz")
     assert not res.ephemeral and res.embeds[0]["title"].endswith("Question 1 of 13")

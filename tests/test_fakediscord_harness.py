@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 import pytest_asyncio
@@ -547,6 +548,20 @@ async def test_bad_token_is_login_failure(fake: FakeDiscord) -> None:
             await client.login("not-the-token")
         await client.close()
     assert fake.requests[-1].status == 401
+
+
+async def test_gateway_identify_with_bad_token_closes_4004(fake: FakeDiscord) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(fake.gateway_url + "?v=10&encoding=json") as ws,
+    ):
+        hello = await ws.receive_json()
+        assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] > 0
+        await ws.send_json({"op": 1, "d": None})
+        assert (await ws.receive_json())["op"] == 11
+        await ws.send_json({"op": 2, "d": {"token": "wrong", "intents": 1, "properties": {}}})
+        closing = await ws.receive()
+        assert closing.type is aiohttp.WSMsgType.CLOSE and closing.data == 4004
 
 
 async def test_privileged_intents_refused_with_4014(world: World) -> None:

@@ -18,7 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD", "DATABASE_", "CONTENT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "DEV_GUILD", "DATABASE_", "CONTENT_"))
+    }
     env.update(
         DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
         GUILD_READY_TIMEOUT="0.05",
@@ -29,16 +33,21 @@ def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-async def run(env: dict[str, str], *args: str, stdin: bytes | None = None, timeout: float = 60) -> tuple[int, str, str]:
+async def run(
+    env: dict[str, str], *args: str, stdin: bytes | None = None, limit: float = 60
+) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
         cwd="/",  # the project is found from the package, not the cwd
         env=env,
         stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
+    out, err = await asyncio.wait_for(proc.communicate(stdin), limit)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
 
@@ -51,8 +60,14 @@ async def test_reaches_ready_and_exits_zero_on_sigterm(fake: FakeDiscord, tmp_pa
         DISCORD_GATEWAY_URL=fake.gateway_url,
     )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd="/", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd="/",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert proc.stderr is not None
     seen = ""
@@ -69,14 +84,16 @@ async def test_reaches_ready_and_exits_zero_on_sigterm(fake: FakeDiscord, tmp_pa
 
 
 async def test_missing_token_names_the_variable(tmp_path: Path) -> None:
-    code, out, err = await run(bot_env(tmp_path, DISCORD_TOKEN=""), "run")
+    code, _out, err = await run(bot_env(tmp_path, DISCORD_TOKEN=""), "run")
     assert code == 2
     assert "DISCORD_TOKEN" in err and ".env.example" in err and "Traceback" not in err
 
 
 async def test_rejected_token_exits_one_without_printing_it(fake: FakeDiscord, tmp_path: Path) -> None:
     bad = "MTIzNDU2Nzg5MDEyMzQ1Njc4.bad.token-that-is-wrong"
-    env = bot_env(tmp_path, DISCORD_TOKEN=bad, DISCORD_API_BASE_URL=fake.api_base, DISCORD_GATEWAY_URL=fake.gateway_url)
+    env = bot_env(
+        tmp_path, DISCORD_TOKEN=bad, DISCORD_API_BASE_URL=fake.api_base, DISCORD_GATEWAY_URL=fake.gateway_url
+    )
     code, out, err = await run(env, "run")
     assert code == 1
     assert "Discord rejected DISCORD_TOKEN" in err and "Traceback" not in err
@@ -88,7 +105,7 @@ async def test_broken_content_names_file_field_and_reason(tmp_path: Path) -> Non
     shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("*.sqlite3*"))
     quiz = (data / "quiz.yaml").read_text()
     (data / "quiz.yaml").write_text(quiz.replace('label: "', 'label: "' + "x" * 90, 1))
-    code, out, err = await run(bot_env(tmp_path, CONTENT_DIR=str(data), DISCORD_TOKEN="x"), "run")
+    code, _out, err = await run(bot_env(tmp_path, CONTENT_DIR=str(data), DISCORD_TOKEN="x"), "run")
     assert code == 2
     assert "quiz.yaml: questions[0].options[0].label: String should have at most 80 characters" in err
     assert "Traceback" not in err
@@ -98,12 +115,15 @@ async def test_unwritable_database_says_which_and_why(fake: FakeDiscord, tmp_pat
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     env = bot_env(
-        tmp_path, DISCORD_TOKEN=fake.token, DISCORD_API_BASE_URL=fake.api_base, DISCORD_GATEWAY_URL=fake.gateway_url,
+        tmp_path,
+        DISCORD_TOKEN=fake.token,
+        DISCORD_API_BASE_URL=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
         DATABASE_PATH=str(blocker / "db.sqlite3"),
     )
-    code, out, err = await run(env, "db", "migrate")
+    code, _out, err = await run(env, "db", "migrate")
     assert code == 2 and str(blocker) in err and "Traceback" not in err
-    code, out, err = await run(env, "run")
+    code, _out, err = await run(env, "run")
     assert code == 2 and str(blocker) in err and "Traceback" not in err
 
 
@@ -128,7 +148,9 @@ async def test_terminal_quiz_through_stdin(tmp_path: Path) -> None:
     assert code == 0, err
     assert "Question 1 of 13" in out and "=== AI Engineer ===" in out and "$110-160k" in out
     assert not (tmp_path / "bot.sqlite3").exists(), "without --save nothing is stored"
-    code, out, err = await run(bot_env(tmp_path), "quiz", "--save", "--user-id", "42", stdin=b"b\n9\n" + b"3\n" * 20)
+    code, out, err = await run(
+        bot_env(tmp_path), "quiz", "--save", "--user-id", "42", stdin=b"b\n9\n" + b"3\n" * 20
+    )
     assert "Please type a number" in out
     assert db_rows(tmp_path / "bot.sqlite3", "SELECT user_id, status FROM quiz_sessions") != []
 
@@ -142,11 +164,17 @@ async def test_ask_json_stdin_round_trip(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in out.splitlines()]
     assert len(lines) == 4
     assert lines[0]["declined"] is False and lines[0]["section"] == "salary"
-    assert lines[1] == {"id": None, "section": None, "score": lines[1]["score"], "declined": True, "candidate": lines[1]["candidate"]}
+    assert lines[1] == {
+        "id": None,
+        "section": None,
+        "score": lines[1]["score"],
+        "declined": True,
+        "candidate": lines[1]["candidate"],
+    }
     assert all(line["declined"] for line in lines[2:])
 
 
 @pytest.mark.parametrize("args", [["ask"], ["bogus"]])
 async def test_usage_errors_exit_two(tmp_path: Path, args: list[str]) -> None:
-    code, out, err = await run(bot_env(tmp_path), *args)
+    code, _out, _err = await run(bot_env(tmp_path), *args)
     assert code == 2

@@ -20,7 +20,9 @@ def test_defaults_resolve_against_project_not_cwd(tmp_path: Path, monkeypatch: p
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = tmp_path / ".env"
-    env.write_text("DISCORD_TOKEN=from-file\nDEV_GUILD_ID=123\nLOG_LEVEL=DEBUG\nDATABASE_PATH=/tmp/x.sqlite3\n")
+    env.write_text(
+        "DISCORD_TOKEN=from-file\nDEV_GUILD_ID=123\nLOG_LEVEL=DEBUG\nDATABASE_PATH=/tmp/x.sqlite3\n"
+    )
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     s = Settings(_env_file=env)  # type: ignore[call-arg]
     assert s.discord_token is not None and s.discord_token.get_secret_value() == "from-file"

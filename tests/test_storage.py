@@ -39,7 +39,9 @@ async def test_previous_schema_version_is_upgraded_keeping_rows(tmp_path: Path) 
     known = migrations()
     # Build the database as the previous release left it: every migration but the last.
     con = sqlite3.connect(path)
-    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+    con.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+    )
     for mig in known[:-1]:
         con.executescript(mig.sql)
         con.execute("INSERT INTO schema_version VALUES (?, ?, 0)", (mig.version, mig.name))
@@ -81,8 +83,12 @@ async def test_unwritable_path_says_which_and_why(tmp_path: Path) -> None:
 async def test_one_active_session_per_member(tmp_path: Path) -> None:
     s = await open_storage(tmp_path / "db.sqlite3")
     try:
-        first = await s.start_session(user_id=1, guild_id=5, origin_channel_id=6, quiz_version="v", mode="dm", now=1)
-        second = await s.start_session(user_id=1, guild_id=5, origin_channel_id=6, quiz_version="v", mode="dm", now=2)
+        first = await s.start_session(
+            user_id=1, guild_id=5, origin_channel_id=6, quiz_version="v", mode="dm", now=1
+        )
+        second = await s.start_session(
+            user_id=1, guild_id=5, origin_channel_id=6, quiz_version="v", mode="dm", now=2
+        )
         old = await s.session(first.id)
         assert old is not None and old.status == "abandoned"
         active = await s.active_session(1)
@@ -98,8 +104,12 @@ async def test_one_active_session_per_member(tmp_path: Path) -> None:
 async def test_progress_guard_refuses_a_stale_position(tmp_path: Path) -> None:
     s = await open_storage(tmp_path / "db.sqlite3")
     try:
-        sess = await s.start_session(user_id=1, guild_id=None, origin_channel_id=None, quiz_version="v", mode="dm", now=1)
-        assert await s.save_progress(sess.id, expect_position=0, position=1, status="active", now=2, answer=("q1", "a"))
+        sess = await s.start_session(
+            user_id=1, guild_id=None, origin_channel_id=None, quiz_version="v", mode="dm", now=1
+        )
+        assert await s.save_progress(
+            sess.id, expect_position=0, position=1, status="active", now=2, answer=("q1", "a")
+        )
         # The same click replayed computes from position 0 again: refused, nothing written twice.
         assert not await s.save_progress(
             sess.id, expect_position=0, position=1, status="active", now=3, answer=("q1", "b")
@@ -117,7 +127,14 @@ async def test_backup_during_writes_is_readable(tmp_path: Path) -> None:
         n = 0
         while not stop.is_set():
             await s.record_faq_query(
-                user_id=n, guild_id=1, question=f"q{n}", entry_id=None, score=0.1, declined=True, source="slash", now=n
+                user_id=n,
+                guild_id=1,
+                question=f"q{n}",
+                entry_id=None,
+                score=0.1,
+                declined=True,
+                source="slash",
+                now=n,
             )
             n += 1
             await asyncio.sleep(0)
@@ -140,14 +157,29 @@ async def test_forget_removes_only_that_member(tmp_path: Path) -> None:
     s = await open_storage(tmp_path / "db.sqlite3")
     try:
         for user in (1, 2):
-            sess = await s.start_session(user_id=user, guild_id=9, origin_channel_id=None, quiz_version="v", mode="dm", now=1)
+            sess = await s.start_session(
+                user_id=user, guild_id=9, origin_channel_id=None, quiz_version="v", mode="dm", now=1
+            )
             await s.complete_session(
-                sess.id, expect_position=0, position=1, answer=("q", "o"), outcome="ai", fit_ai=80, fit_ml=20,
-                content_version="c", now=2,
+                sess.id,
+                expect_position=0,
+                position=1,
+                answer=("q", "o"),
+                outcome="ai",
+                fit_ai=80,
+                fit_ml=20,
+                content_version="c",
+                now=2,
             )
             await s.record_faq_query(
-                user_id=user, guild_id=9, question="pay?", entry_id="salary", score=0.9, declined=False,
-                source="slash", now=3,
+                user_id=user,
+                guild_id=9,
+                question="pay?",
+                entry_id="salary",
+                score=0.9,
+                declined=False,
+                source="slash",
+                now=3,
             )
             await s.set_feedback(user_id=user, entry_id="salary", guild_id=9, vote=1, question="pay?", now=4)
             await s.record_role_grant(9, user, 55, now=5)
@@ -155,7 +187,13 @@ async def test_forget_removes_only_that_member(tmp_path: Path) -> None:
         grants = await s.forget_member(1)
         assert grants == [(9, 55)]
         mine = await s.member_data(1)
-        assert (mine.sessions, mine.results, mine.faq_questions, mine.faq_votes, mine.role_grants) == (0, 0, 0, 0, 0)
+        assert (mine.sessions, mine.results, mine.faq_questions, mine.faq_votes, mine.role_grants) == (
+            0,
+            0,
+            0,
+            0,
+            0,
+        )
         theirs = await s.member_data(2)
         assert (theirs.sessions, theirs.results, theirs.faq_questions, theirs.faq_votes) == (1, 1, 1, 1)
         assert (await s.counts())["quiz_answers"] == 1

@@ -121,12 +121,12 @@ class FakeDiscord(FakeDiscordCore):
         self,
         user: FakeUser,
         command: str,
-        *,
         guild: FakeGuild | None = None,
         channel: FakeChannel | None = None,
         options: dict[str, Any] | None = None,
         bypass_client_checks: bool = False,
         timeout: float = 5.0,
+        *,
         expect_followup: bool = True,
     ) -> InteractionResult:
         """Run "/compare salary" as `user` (in `guild`/`channel`, or in their DM with the bot when neither)."""
@@ -144,10 +144,10 @@ class FakeDiscord(FakeDiscordCore):
         command: str,
         focused: str,
         value: str,
-        *,
         guild: FakeGuild | None = None,
-        channel: FakeChannel | None = None,
         options: dict[str, Any] | None = None,
+        *,
+        channel: FakeChannel | None = None,
         bypass_client_checks: bool = False,
         timeout: float = 5.0,
     ) -> list[dict[str, Any]]:
@@ -179,16 +179,13 @@ class FakeDiscord(FakeDiscordCore):
         channel = self.world.channels[target.channel_id]
         guild = self.world.guild_of(channel)
         component = target.component(custom_id)
+        if component is None and forge:
+            # A replayed or crafted payload: an earlier version's component, or any custom_id at all.
+            component = target.earlier_component(custom_id) or {"type": BUTTON, "custom_id": custom_id}
         if component is None:
-            # A client that has not yet re-rendered an edited message still sends its old components
-            # (double clicks, a second device), so those are fair game; never-shown ones are not.
-            component = target.earlier_component(custom_id)
-            if component is None and forge:
-                component = {"type": BUTTON, "custom_id": custom_id}
-            if component is None:
-                raise ClientRefused(
-                    f"message {target.id} has no component {custom_id!r} (has {target.custom_ids()})"
-                )
+            raise ClientRefused(
+                f"message {target.id} has no component {custom_id!r} (has {target.custom_ids()})"
+            )
         elif component.get("disabled") and not forge:
             raise ClientRefused(f"component {custom_id!r} of message {target.id} is disabled")
         if target.deleted:
@@ -209,10 +206,10 @@ class FakeDiscord(FakeDiscordCore):
         user: FakeUser,
         message: FakeMessage | InteractionResult,
         custom_id: str,
-        *,
         guild: FakeGuild | None = None,
         forge: bool = False,
         timeout: float = 5.0,
+        *,
         expect_followup: bool = True,
     ) -> InteractionResult:
         """Click the button `custom_id` on `message`. forge=True lets a user who cannot see it click anyway."""
@@ -233,10 +230,10 @@ class FakeDiscord(FakeDiscordCore):
         message: FakeMessage | InteractionResult,
         custom_id: str,
         values: list[Any],
-        *,
         guild: FakeGuild | None = None,
-        forge: bool = False,
         timeout: float = 5.0,
+        *,
+        forge: bool = False,
         expect_followup: bool = True,
     ) -> InteractionResult:
         """Choose `values` in the select menu `custom_id` (option values, or users/roles/channels)."""
@@ -274,9 +271,9 @@ class FakeDiscord(FakeDiscordCore):
         user: FakeUser,
         result_or_custom_id: InteractionResult | str,
         fields: dict[str, Any],
-        *,
         guild: FakeGuild | None = None,
         channel: FakeChannel | None = None,
+        *,
         bypass_client_checks: bool = False,
         timeout: float = 5.0,
         expect_followup: bool = True,
@@ -333,7 +330,6 @@ class FakeDiscord(FakeDiscordCore):
         user: FakeUser,
         channel: FakeChannel | None,
         content: str,
-        *,
         mention_bot: bool = True,
         guild: FakeGuild | None = None,
     ) -> FakeMessage:

@@ -87,6 +87,8 @@ class Gateway:
                 op, data = payload.get("op"), payload.get("d")
                 if op == HEARTBEAT:
                     await ws.send_str(json.dumps({"op": HEARTBEAT_ACK}))
+                elif op == IDENTIFY and session is not None:
+                    await self._close(ws, 4005, "Already authenticated.")
                 elif op == IDENTIFY:
                     session = await self._identify(ws, request, data)
                 elif op == RESUME:
