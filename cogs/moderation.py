@@ -81,13 +81,15 @@ def settings_embed(guild: discord.Guild, s: GuildSettings, default_retention: in
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-@app_commands.check(is_moderator)
 class Config(
     commands.GroupCog, group_name="careerbot-config", group_description="careerbot settings for this server"
 ):
     def __init__(self, bot: CareerBot) -> None:
         self.bot = bot
         super().__init__()
+
+    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+        return await is_moderator(interaction)
 
     async def _reply(self, interaction: Interaction, text: str | None = None) -> None:
         assert interaction.guild is not None
