@@ -75,11 +75,12 @@ class QuizService:
 
     # ------------------------------------------------------------ reading
 
-    async def _state(self, session: SessionRow) -> SessionState:
+    @staticmethod
+    def _state(session: SessionRow, answers: dict[str, str]) -> SessionState:
         return SessionState(
             status=session.status,  # type: ignore[arg-type]
             position=session.position,
-            answers=await self.storage.answers(session.id),
+            answers=answers,
             quiz_version=session.quiz_version,
         )
 
@@ -91,10 +92,11 @@ class QuizService:
             return None
         return session
 
-    async def _owned_active(self, session_id: int, user_id: int) -> SessionRow:
-        session = await self.storage.session(session_id)
-        if session is None:
+    async def _owned_active(self, session_id: int, user_id: int) -> tuple[SessionRow, dict[str, str]]:
+        found = await self.storage.session_with_answers(session_id)
+        if found is None:
             raise UnknownSession()
+        session, answers = found
         # Ownership first: even a forged click on another member's DM must learn nothing about it.
         if session.user_id != user_id:
             raise NotYourQuiz()
@@ -107,7 +109,7 @@ class QuizService:
             raise QuizExpired(self.idle_hours)
         if session.status != "active":
             raise quiz.SessionClosed()
-        return session
+        return session, answers
 
     # ------------------------------------------------------------ starting
 
@@ -147,16 +149,16 @@ class QuizService:
                 mode=session.mode,
                 note=VERSION_CHANGED,
             )
-        state = await self._state(session)
+        state = self._state(session, await self.storage.answers(session.id))
         return Progress(session=session, step=quiz.current_step(self.content.quiz, state), changed=changed)
 
     # ------------------------------------------------------------ clicks
 
     async def answer(self, session_id: int, user_id: int, question_id: str, option_id: str) -> Progress:
-        session = await self._owned_active(session_id, user_id)
+        session, answers = await self._owned_active(session_id, user_id)
         if session.quiz_version != self.content.quiz_version:
             return await self._show(session)
-        state = await self._state(session)
+        state = self._state(session, answers)
         transition = quiz.answer(self.content.quiz, state, question_id, option_id)
         if not transition.changed:
             return Progress(session=session, step=transition.step, changed=False)
@@ -180,7 +182,7 @@ class QuizService:
             closed = await self.storage.session(session.id)
             assert closed is not None
             return Progress(session=closed, step=None, result=result, explanation=explanation)
-        saved = await self.storage.save_progress(
+        moved = await self.storage.save_progress(
             session.id,
             expect_position=state.position,
             position=transition.state.position,
@@ -188,10 +190,8 @@ class QuizService:
             now=now,
             answer=(question_id, option_id),
         )
-        if not saved:
+        if moved is None:
             return await self._reread(session.id)
-        moved = await self.storage.session(session.id)
-        assert moved is not None
         return Progress(session=moved, step=transition.step)
 
     async def _reread(self, session_id: int) -> Progress:
@@ -205,23 +205,23 @@ class QuizService:
         return await self._show(session, changed=False)
 
     async def back(self, session_id: int, user_id: int) -> Progress:
-        session = await self._owned_active(session_id, user_id)
-        state = await self._state(session)
-        transition = quiz.back(self.content.quiz, state)
-        if transition.changed:
-            await self.storage.save_progress(
-                session.id,
-                expect_position=state.position,
-                position=transition.state.position,
-                status="active",
-                now=self.clock(),
-            )
-        moved = await self.storage.session(session.id)
-        assert moved is not None
-        return Progress(session=moved, step=transition.step, changed=transition.changed)
+        session, answers = await self._owned_active(session_id, user_id)
+        transition = quiz.back(self.content.quiz, self._state(session, answers))
+        if not transition.changed:
+            return Progress(session=session, step=transition.step, changed=False)
+        moved = await self.storage.save_progress(
+            session.id,
+            expect_position=session.position,
+            position=transition.state.position,
+            status="active",
+            now=self.clock(),
+        )
+        if moved is None:
+            return await self._reread(session.id)
+        return Progress(session=moved, step=transition.step)
 
     async def cancel(self, session_id: int, user_id: int) -> SessionRow:
-        session = await self._owned_active(session_id, user_id)
+        session, _ = await self._owned_active(session_id, user_id)
         await self.storage.set_status(session.id, "cancelled", self.clock())
         cancelled = await self.storage.session(session.id)
         assert cancelled is not None

@@ -214,14 +214,15 @@ class Storage:
                 raise
             await self.db.execute("COMMIT")
 
+    # execute_fetchall is one hop to aiosqlite's thread; execute + fetchone + close would be three,
+    # and on a busy click path those hops are most of the cost.
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._lock, self.db.execute(sql, params) as cur:
-            row: sqlite3.Row | None = await cur.fetchone()
-            return row
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._lock, self.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        async with self._lock:
+            return list(await self.db.execute_fetchall(sql, params))
 
     async def open_reader(self) -> aiosqlite.Connection:
         """A read-only connection for moderators' aggregate queries (caller closes it)."""
@@ -264,16 +265,27 @@ class Storage:
                 " WHERE user_id = ? AND status = 'active'",
                 (now, now, user_id),
             )
-            cur = await db.execute(
+            rows = await db.execute_fetchall(
                 "INSERT INTO quiz_sessions (user_id, guild_id, origin_channel_id, quiz_version, status,"
-                " position, mode, started_at, updated_at) VALUES (?, ?, ?, ?, 'active', 0, ?, ?, ?)",
+                " position, mode, started_at, updated_at) VALUES (?, ?, ?, ?, 'active', 0, ?, ?, ?) RETURNING *",
                 (user_id, guild_id, origin_channel_id, quiz_version, mode, now, now),
             )
-            session_id = cur.lastrowid
-            async with db.execute("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,)) as c:
-                row = _session(await c.fetchone())
+        row = _session(next(iter(rows)))
         assert row is not None
         return row
+
+    async def session_with_answers(self, session_id: int) -> tuple[SessionRow, dict[str, str]] | None:
+        """A session and its answers in one query (one hop on the click path)."""
+        row = await self._one(
+            "SELECT s.*, (SELECT json_group_object(question_id, option_id) FROM quiz_answers a"
+            " WHERE a.session_id = s.id) AS answers_json FROM quiz_sessions s WHERE s.id = ?",
+            (session_id,),
+        )
+        if row is None:
+            return None
+        data = dict(row)
+        answers = json.loads(data.pop("answers_json") or "{}")
+        return SessionRow(**data), answers
 
     async def answers(self, session_id: int) -> dict[str, str]:
         rows = await self._all(
@@ -290,21 +302,22 @@ class Storage:
         status: str,
         now: float,
         answer: tuple[str, str] | None = None,
-    ) -> bool:
-        """Write an answer and the new position atomically.
+    ) -> SessionRow | None:
+        """Write an answer and the new position atomically; returns the moved session.
 
         Guarded by the position the engine computed from: if another click moved the session first
-        (a double click racing itself), nothing is written and False is returned.
+        (a double click racing itself), nothing is written and None is returned.
         """
         async with self._tx() as db:
-            cur = await db.execute(
+            rows = await db.execute_fetchall(
                 "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?,"
                 " finished_at = CASE WHEN ? = 'active' THEN NULL ELSE ? END"
-                " WHERE id = ? AND status = 'active' AND position = ?",
+                " WHERE id = ? AND status = 'active' AND position = ? RETURNING *",
                 (position, status, now, status, now, session_id, expect_position),
             )
-            if cur.rowcount != 1:
-                return False
+            moved = _session(next(iter(rows), None))
+            if moved is None:
+                return None
             if answer is not None:
                 await db.execute(
                     "INSERT INTO quiz_answers (session_id, question_id, option_id, answered_at)"
@@ -312,7 +325,7 @@ class Storage:
                     " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at",
                     (session_id, answer[0], answer[1], now),
                 )
-        return True
+        return moved
 
     async def set_status(self, session_id: int, status: str, now: float) -> bool:
         async with self._tx() as db:
@@ -373,15 +386,14 @@ class Storage:
                 " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at",
                 (session_id, answer[0], answer[1], now),
             )
-            cur = await db.execute(
+            rows = await db.execute_fetchall(
                 "INSERT INTO quiz_results (session_id, user_id, guild_id, outcome, fit_ai, fit_ml,"
                 " quiz_version, content_version, started_at, completed_at)"
                 " SELECT id, user_id, guild_id, ?, ?, ?, quiz_version, ?, started_at, ? FROM quiz_sessions"
-                " WHERE id = ?",
+                " WHERE id = ? RETURNING *",
                 (outcome, fit_ai, fit_ml, content_version, now, session_id),
             )
-            async with db.execute("SELECT * FROM quiz_results WHERE id = ?", (cur.lastrowid,)) as c:
-                return _result(await c.fetchone())
+            return _result(next(iter(rows), None))
 
     async def result_for_session(self, session_id: int) -> ResultRow | None:
         return _result(await self._one("SELECT * FROM quiz_results WHERE session_id = ?", (session_id,)))

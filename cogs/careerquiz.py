@@ -60,7 +60,7 @@ async def deliver(interaction: Interaction, progress: Progress) -> None:
 async def on_start_button(interaction: Interaction, action: str, sid: int) -> None:
     quizzes = interaction.client.quizzes
     if action == "here":
-        session = await quizzes._owned_active(sid, interaction.user.id)
+        session, _ = await quizzes._owned_active(sid, interaction.user.id)
         await quizzes.set_mode(session.id, "channel")
         progress = await quizzes.resume(interaction.user.id)
         if progress is None:
