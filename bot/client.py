@@ -29,6 +29,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.compare",
     "cogs.faq",
     "cogs.moderation",
+    "cogs.quizstats",
     "cogs.housekeeping",
 )
 

@@ -100,35 +100,44 @@ class Group:
 def hidden_cells(
     counts: Mapping[str, int], groups: Sequence[Group], k: int, *, avoid: Collection[str] = ()
 ) -> frozenset[str]:
-    """The keys to hide so that no hidden count can be recovered from the shown ones.
+    """The keys to hide so that no hidden count can be worked out from the shown ones.
 
     ``avoid``: cells to pick as complements only when nothing else is left (a cell that is also the
     total of other groups: hiding it would make those groups' shares and totals unshowable).
     """
-    if k <= 1 or not any(counts.values()):
+    if k <= 1:
         return frozenset()
     hidden = {key for key, n in counts.items() if n < k}
     for group in groups:
         if counts[group.total] < k:
             hidden.update(group.parts)
     while True:
-        lone = next((g for g in groups if _hidden_in(g, hidden) == 1), None)
-        if lone is not None:
-            hidden.add(_complement(lone, counts, hidden, avoid))
+        leaky = next((g for g in groups if _leaky(g, counts, hidden)), None)
+        if leaky is not None:
+            hidden.add(_complement(leaky, counts, hidden, avoid))
             continue
         exposed = _determined(groups, hidden)
         if not exposed:
             return frozenset(hidden)
         key = min(exposed)
-        # Some group holding the exposed cell still shows an entry (or it could not be determined).
-        group = next(
-            g for g in groups if key in (g.total, *g.parts) and _hidden_in(g, hidden) <= len(g.parts)
-        )
-        hidden.add(_complement(group, counts, hidden, avoid))
+        # Widen a group holding the exposed cell that still shows something, else any such group.
+        open_groups = [g for g in groups if 0 < _hidden_in(g, hidden) <= len(g.parts)]
+        holding = [g for g in open_groups if key in (g.total, *g.parts)]
+        if not open_groups:
+            return frozenset(hidden)  # nothing left to hide that could help
+        hidden.add(_complement((holding or open_groups)[0], counts, hidden, avoid))
 
 
 def _hidden_in(group: Group, hidden: Collection[str]) -> int:
     return (group.total in hidden) + sum(p in hidden for p in group.parts)
+
+
+def _leaky(group: Group, counts: Mapping[str, int], hidden: Collection[str]) -> bool:
+    """A lone hidden entry is the total minus the shown ones; hidden parts adding up to 0 are each 0."""
+    if _hidden_in(group, hidden) == 1:
+        return True
+    hidden_parts = [p for p in group.parts if p in hidden]
+    return group.total not in hidden and bool(hidden_parts) and not any(counts[p] for p in hidden_parts)
 
 
 def _complement(
