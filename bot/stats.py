@@ -112,7 +112,7 @@ def hidden_cells(
         if counts[group.total] < k:
             hidden.update(group.parts)
     while True:
-        leaky = next((g for g in groups if _leaky(g, counts, hidden)), None)
+        leaky = next((g for g in groups if _leaky(g, counts, hidden, k)), None)
         if leaky is not None:
             hidden.add(_complement(leaky, counts, hidden, avoid))
             continue
@@ -132,12 +132,21 @@ def _hidden_in(group: Group, hidden: Collection[str]) -> int:
     return (group.total in hidden) + sum(p in hidden for p in group.parts)
 
 
-def _leaky(group: Group, counts: Mapping[str, int], hidden: Collection[str]) -> bool:
-    """A lone hidden entry is the total minus the shown ones; hidden parts adding up to 0 are each 0."""
+def _leaky(group: Group, counts: Mapping[str, int], hidden: Collection[str], k: int) -> bool:
+    """Whether the group's total and shown cells pin a hidden one, taking "< k" at its word.
+
+    With the total shown, the hidden parts add up to a known S. A lone hidden entry is S itself;
+    S = 0 makes each 0; and as each "< k" cell reads as at most k - 1, S = h * (k - 1) makes all h
+    of them k - 1. Both tests use only S and h, which the reader knows anyway, so the rule itself
+    gives nothing away.
+    """
     if _hidden_in(group, hidden) == 1:
         return True
-    hidden_parts = [p for p in group.parts if p in hidden]
-    return group.total not in hidden and bool(hidden_parts) and not any(counts[p] for p in hidden_parts)
+    parts = [p for p in group.parts if p in hidden]
+    if group.total in hidden or not parts:
+        return False
+    rest = sum(counts[p] for p in parts)
+    return rest in (0, len(parts) * (k - 1))
 
 
 def _complement(
@@ -197,14 +206,17 @@ def _make_cells(
     return cells
 
 
-def suppress(counts: Mapping[str, int], k: int) -> dict[str, Cell]:
-    """One group of cells whose total (their sum) is shown: the rule above for a single group."""
-    total_key = "\0total"
+def suppress(counts: Mapping[str, int], k: int, *, total: str | None = None) -> dict[str, Cell]:
+    """One group of cells whose sum is shown as their total: the rule above for a single group.
+
+    Rarely the total itself must go too (every part hidden and each exactly k - 1); pass ``total``
+    to get its cell under that key as well, and show the total only from there.
+    """
+    total_key = "\0total" if total is None else total
     counts_all = {**counts, total_key: sum(counts.values())}
-    group = Group(total_key, tuple(counts))
-    hidden = hidden_cells(counts_all, [group], k)
+    hidden = hidden_cells(counts_all, [Group(total_key, tuple(counts))], k)
     cells = _make_cells(counts_all, hidden, dict.fromkeys(counts, total_key))
-    return {key: cells[key] for key in counts}
+    return {key: cells[key] for key in counts_all if total is not None or key != total_key}
 
 
 # ---------------------------------------------------------------- summary model
@@ -557,12 +569,13 @@ def question_chart(summary: Summary, question_id: str) -> bytes:
     q = next((q for q in summary.questions if q.id == question_id), None)
     if q is None:
         raise KeyError(f"unknown question {question_id!r}")
+    stopped = q.dropoff.show(summary.k)
     return bar_chart(
         _short(q.prompt, 70),
         [_short(q.labels[o]) for o in q.options],
         [cell.count for cell in q.options.values()],
         hidden_label=f"< {summary.k}",
-        xlabel=f"members who finished (latest result) · stopped at this question: {q.dropoff.show(summary.k)}",
+        xlabel=f"members who finished (latest result) · stopped at this question: {stopped}",
     )
 
 

@@ -178,3 +178,34 @@ async def test_ask_json_stdin_round_trip(tmp_path: Path) -> None:
 async def test_usage_errors_exit_two(tmp_path: Path, args: list[str]) -> None:
     code, _out, _err = await run(bot_env(tmp_path), *args)
     assert code == 2
+
+
+async def test_sync_command_forces_a_sync(fake: FakeDiscord, tmp_path: Path) -> None:
+    env = bot_env(
+        tmp_path,
+        DISCORD_TOKEN=fake.token,
+        DISCORD_API_BASE_URL=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+    )
+    for expected in (1, 2):  # the second run's tree is unchanged, yet `sync` forces it
+        code, _out, err = await run(env, "sync")
+        assert code == 0, err
+        assert fake.sync_count() == expected
+    guild = fake.add_guild(name="Dev")
+    code, _out, err = await run(env, "sync", "--guild", str(guild.id))
+    assert code == 0, err
+    assert fake.sync_count(guild.id) == 1
+
+
+async def test_newer_database_schema_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    env = bot_env(tmp_path)
+    code, _out, err = await run(env, "db", "migrate")
+    assert code == 0, err
+    con = sqlite3.connect(tmp_path / "bot.sqlite3")
+    con.execute("INSERT INTO schema_version VALUES (999, '0999_future.sql', 0)")
+    con.commit()
+    con.close()
+    code, _out, err = await run(env, "db", "migrate")
+    assert code == 2 and "schema version 999 is newer" in err and "Traceback" not in err
