@@ -1,22 +1,30 @@
-"""Shared bench plumbing: a fake Discord, a bare discord.py bot and a real CareerBot on loopback."""
+"""Shared bench plumbing: the loopback fake Discord here, each bot in its own process.
+
+The bot runs as a separate process (careerbot via `python -m bot run`, the baseline via
+`python -m bench.bare_bot`), as in production, so it has a core of its own instead of sharing one
+event loop with the fake and the simulated members.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import statistics
+import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import discord
-from discord.ext import commands
+from bot.settings import PROJECT_ROOT
+from tests.fakediscord import FakeDiscord
 
-from bot.client import CareerBot
-from bot.content import load_content
-from bot.settings import PROJECT_ROOT, Settings
-from tests.fakediscord import FakeDiscord, point_discord_py_at
+MODULES = {"careerbot": ["bot", "run"], "bare": ["bench.bare_bot"]}
+# BENCH_PROFILE=path profiles the bot process with cProfile (for finding hot spots, not for figures).
+PROFILE = os.environ.get("BENCH_PROFILE")
 
 
 def pct(values: Sequence[float], q: float) -> float:
@@ -38,53 +46,84 @@ def summary(values: Sequence[float]) -> dict[str, float]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): the bot's own cost, whatever the fake's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class BotProcess:
+    """A running bot and what its log said (counted, not stored: a load run logs a lot)."""
+
+    proc: asyncio.subprocess.Process
+    locked: int = 0  # log lines mentioning "database is locked"
+    failures: int = 0  # interactions the bot itself reported as failed
+    tail: list[str] = field(default_factory=list)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+
+async def _drain(bot: BotProcess, ready: asyncio.Event) -> None:
+    assert bot.proc.stderr is not None
+    while line := (await bot.proc.stderr.readline()).decode(errors="replace"):
+        if "connected as" in line:
+            ready.set()
+        bot.locked += "database is locked" in line
+        bot.failures += "interaction failed" in line or "Ignoring exception" in line
+        bot.tail = [*bot.tail[-30:], line.rstrip()]
+
+
 @asynccontextmanager
-async def running(bot: commands.Bot, token: str) -> Any:
-    task = asyncio.create_task(bot.start(token))
+async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -> AsyncIterator[BotProcess]:
+    environ = (
+        {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD", "DATABASE_"))}
+        | {
+            "DISCORD_TOKEN": fake.token,
+            "DISCORD_API_BASE_URL": fake.api_base,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "DATABASE_PATH": str(db_path),
+            "GUILD_READY_TIMEOUT": "0.05",
+            "CHART_COOLDOWN_SECONDS": "0",
+            "FAQ_COOLDOWN_SECONDS": "0",
+            "LOG_LEVEL": "INFO",
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "MPLBACKEND": "Agg",
+        }
+        | env
+    )
+    profile = ["-m", "cProfile", "-o", f"{PROFILE}.{kind}.{time.monotonic_ns()}"] if PROFILE else []
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *profile,
+        "-m",
+        *MODULES[kind],
+        cwd=PROJECT_ROOT,
+        env=environ,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    bot, ready = BotProcess(proc), asyncio.Event()
+    drain = asyncio.create_task(_drain(bot, ready))
     try:
-        await asyncio.wait_for(bot.wait_until_ready(), 60)
+        async with asyncio.timeout(60):
+            await ready.wait()
+        await fake.wait_connected()
         yield bot
     finally:
-        await bot.close()
-        await asyncio.wait_for(task, 30)
-
-
-def bare_bot(setup: Callable[[commands.Bot], Awaitable[None]] | None = None) -> commands.Bot:
-    """The baseline: a plain discord.py bot whose setup_hook registers what `setup` adds, then syncs."""
-
-    class Bare(commands.Bot):
-        async def setup_hook(self) -> None:
-            if setup is not None:
-                await setup(self)
-            await self.tree.sync()
-
-    return Bare(
-        command_prefix=commands.when_mentioned, intents=discord.Intents.default(), guild_ready_timeout=0.05
-    )
-
-
-def careerbot(fake: FakeDiscord, db_dir: Path, **overrides: Any) -> CareerBot:
-    values: dict[str, Any] = {
-        "discord_token": fake.token,
-        "discord_api_base_url": fake.api_base,
-        "discord_gateway_url": fake.gateway_url,
-        "database_path": db_dir / "bench.sqlite3",
-        "guild_ready_timeout": 0.05,
-        "chart_cooldown_seconds": 0,
-        "faq_cooldown_seconds": 0,
-    } | overrides
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-    return CareerBot(settings, load_content(PROJECT_ROOT / "data"))
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 60)
+        await drain
 
 
 @asynccontextmanager
-async def fake_discord(**kwargs: Any) -> Any:
-    fake = FakeDiscord(**kwargs)
+async def fake_discord() -> AsyncIterator[tuple[FakeDiscord, Path]]:
+    fake = FakeDiscord()
     await fake.start()
-    pointer = point_discord_py_at(fake)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             yield fake, Path(tmp)
     finally:
-        pointer.restore()
         await fake.stop()

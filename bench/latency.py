@@ -3,20 +3,16 @@
     python -m bench.latency [--n 200]
 
 Latency is the fake's own measure: from writing INTERACTION_CREATE to receiving the callback.
-Both bots run against the same fake in the same run, so the ratio is what matters.
+Each bot runs as its own process against the same fake in the same run; the ratio is what matters.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 from typing import Any
 
-import discord
-from discord.ext import commands
-
-from bench.harness import bare_bot, careerbot, fake_discord, ms, running, summary
+from bench.harness import bot_process, fake_discord, ms, summary
 from tests.fakediscord import FakeDiscord
 
 
@@ -33,26 +29,17 @@ async def measure(
     return {"sequential": summary(sequential), "concurrent": summary([r.latency for r in results])}
 
 
-async def add_ping(bot: commands.Bot) -> None:
-    @bot.tree.command(name="ping", description="pong")
-    async def ping(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("pong", ephemeral=True)
-
-    del ping
-
-
 async def main(n: int) -> None:
-    logging.basicConfig(level=logging.WARNING)
     async with fake_discord() as (fake, tmp):
         guild = fake.add_guild(name="Bench")
         users = [fake.add_user(f"member{i}") for i in range(50)]
         for user in users:
             fake.add_member(guild, user)
-        async with running(bare_bot(add_ping), fake.token):
+        async with bot_process("bare", fake, tmp / "bare.sqlite3"):
             bare = await measure(fake, users, guild, "ping", n)
-        async with running(careerbot(fake, tmp), fake.token):
+        async with bot_process("careerbot", fake, tmp / "bench.sqlite3"):
             ours = await measure(fake, users, guild, "careerbot about", n)
-    print(f"interaction -> callback latency through the fake, n={n} each")
+    print(f"interaction -> callback latency through the fake, n={n} each, each bot in its own process")
     print("| mode | bare /ping p50 | p99 | careerbot /careerbot about p50 | p99 | ratio p50 | ratio p99 |")
     print("|---|---|---|---|---|---|---|")
     for mode in ("sequential", "concurrent"):

@@ -12,66 +12,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import re
 import sqlite3
 import time
 from typing import Any
 
-import discord
-from discord import ui
-from discord.ext import commands
-
-from bench.harness import bare_bot, careerbot, fake_discord, ms, running, summary
+from bench.harness import bot_process, fake_discord, ms, summary
 from tests.fakediscord import FakeDiscord
 from tests.quiz_paths import AI_PATH, ML_PATH, option_ids
 
 CLICKS = len(AI_PATH)
-
-
-class LockCounter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage() + (str(record.exc_info[1]) if record.exc_info else "")
-        if "database is locked" in text:
-            self.count += 1
-
-
-# ---------------------------------------------------------------- the baseline bot
-
-
-class StaticStep(ui.DynamicItem[ui.Button[Any]], template=r"b:(?P<n>\d+)"):
-    def __init__(self, n: int) -> None:
-        self.n = n
-        super().__init__(ui.Button(label=f"Step {n}", custom_id=f"b:{n}"))
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
-    ) -> StaticStep:
-        return cls(int(match["n"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        view = ui.View(timeout=None)
-        view.add_item(StaticStep(self.n + 1))
-        await interaction.response.edit_message(embed=discord.Embed(title=f"Static {self.n + 1}"), view=view)
-
-
-async def add_static_quiz(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(StaticStep)
-
-    @bot.tree.command(name="careerquiz", description="static baseline")
-    async def start(interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        view = ui.View(timeout=None)
-        view.add_item(StaticStep(0))
-        message = await interaction.user.send(embed=discord.Embed(title="Static 0"), view=view)
-        await interaction.followup.send(f"Check your DMs {message.jump_url}", ephemeral=True)
-
-    del start
+TIMEOUT = 60.0  # a member gives up after this; Discord itself fails an interaction after 3 s
 
 
 # ---------------------------------------------------------------- members
@@ -108,55 +58,66 @@ async def crowd(fake: FakeDiscord, users: list[Any], guild: Any) -> tuple[int, l
         return_exceptions=True,
     )
     elapsed = time.perf_counter() - started
+    for outcome in done:
+        if isinstance(outcome, BaseException):
+            print(f"  a member's journey failed: {outcome!r}"[:300])
     return sum(1 for d in done if d is True), latencies, elapsed
 
 
 async def dm_burst(fake: FakeDiscord, users: list[Any], guild: Any) -> float:
     started = time.perf_counter()
-    await asyncio.gather(*(fake.invoke(u, "careerquiz", guild=guild, timeout=600) for u in users))
+    await asyncio.gather(*(fake.invoke(u, "careerquiz", guild=guild, timeout=TIMEOUT) for u in users))
     return time.perf_counter() - started
 
 
 async def main(members: int, burst: int) -> None:
-    logging.basicConfig(level=logging.WARNING)
-    locks = LockCounter()
-    logging.getLogger().addHandler(locks)
     async with fake_discord() as (fake, tmp):
         guild = fake.add_guild(name="Load")
         users = [fake.add_user(f"member{i}") for i in range(members)]
         for user in users:
             fake.add_member(guild, user)
-        async with running(bare_bot(add_static_quiz), fake.token):
+        async with bot_process("bare", fake, tmp / "bare.sqlite3") as bare:
+            before = bare.cpu()
             bare_done, bare_lat, bare_time = await crowd(fake, users, guild)
-        async with running(careerbot(fake, tmp), fake.token):
+            bare_cpu = bare.cpu() - before
+        db = tmp / "bench.sqlite3"
+        async with bot_process("careerbot", fake, db) as ours:
+            before = ours.cpu()
             ours_done, ours_lat, ours_time = await crowd(fake, users, guild)
-        con = sqlite3.connect(tmp / "bench.sqlite3")
+            ours_cpu = ours.cpu() - before
+        con = sqlite3.connect(db)
         stored = con.execute("SELECT count(*) FROM quiz_answers").fetchone()[0]
         results = con.execute("SELECT count(*) FROM quiz_results").fetchone()[0]
         con.close()
         # A burst of starts with Discord's global limit (50 req/s on bot routes) on: DM opening + sending.
         fake.global_rate_limit = 50
         burst_users = users[:burst]
-        async with running(bare_bot(add_static_quiz), fake.token):
+        async with bot_process("bare", fake, tmp / "bare.sqlite3"):
             await asyncio.sleep(1.1)  # start each burst with a fresh one-second window
             bare_burst = await dm_burst(fake, burst_users, guild)
-        async with running(careerbot(fake, tmp), fake.token):
+        async with bot_process("careerbot", fake, db):
             await asyncio.sleep(1.1)
             ours_burst = await dm_burst(fake, burst_users, guild)
     b, o = summary(bare_lat), summary(ours_lat)
-    print(f"{members} members, {CLICKS} clicks each, all at once (one event loop, 2 cores)")
-    print("| bot | completed | lost answers | 'database is locked' | click p50 | click p99 | wall time |")
-    print("|---|---|---|---|---|---|---|")
+    interactions = members * (CLICKS + 1)
+    print(f"{members} members, /careerquiz + {CLICKS} clicks each, all at once; bot in its own process")
     print(
-        f"| bare static edit | {bare_done}/{members} | n/a | n/a | {ms(b['p50'])} | {ms(b['p99'])} | {bare_time:.1f} s |"
+        "| bot | completed | lost answers | 'database is locked' | failed | click p50 | click p99 "
+        "| bot CPU per interaction | wall time |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| bare static edit | {bare_done}/{members} | n/a | n/a | {bare.failures} | {ms(b['p50'])} | {ms(b['p99'])} "
+        f"| {ms(bare_cpu / interactions)} | {bare_time:.1f} s |"
     )
     lost = members * CLICKS - stored
     print(
-        f"| careerbot | {ours_done}/{members} ({results} results) | {lost} | {locks.count} "
-        f"| {ms(o['p50'])} | {ms(o['p99'])} | {ours_time:.1f} s |"
+        f"| careerbot | {ours_done}/{members} ({results} results) | {lost} | {ours.locked} | {ours.failures} "
+        f"| {ms(o['p50'])} | {ms(o['p99'])} | {ms(ours_cpu / interactions)} | {ours_time:.1f} s |"
     )
     print(
-        f"ratio careerbot/bare: p50 {o['p50'] / b['p50']:.2f}, p99 {o['p99'] / b['p99']:.2f}, wall {ours_time / bare_time:.2f}"
+        f"ratio careerbot/bare: click p50 {o['p50'] / b['p50']:.2f}, p99 {o['p99'] / b['p99']:.2f}, "
+        f"bot CPU {ours_cpu / bare_cpu:.2f}, wall {ours_time / bare_time:.2f}"
     )
     print(
         f"global rate limit 50 req/s on: {burst} starts (DM open + send each) took "

@@ -11,22 +11,28 @@ completed sessions (each member's latest result), and the drop-off is where thos
 (abandoned, cancelled, expired) stood. The period is applied to when a session *started*, so the
 funnel's "completed" is exactly the outcome split's total.
 
-Suppression (``k`` from settings): a count below k is hidden, zeros included, and shown as "< k".
-Zeros are hidden because if they were always shown, every hidden cell would be known to be at
-least 1, and three hidden cells summing to 3 would each be pinned to 1. Then, for every group of
-cells that add up to a total a moderator can see or work out, a group with exactly one hidden entry
-also hides its next-smallest cell; a group whose total is below k is hidden whole. Groups share
-cells (outcome ⇄ weekly columns, funnel ⇄ drop-off ⇄ outcome total), so this runs to a fixpoint and
-then checks exactly (rational Gaussian elimination) that no hidden count is a linear combination
-of what is shown, hiding more until none is. A share is shown only when its cell and its group
-total are both shown. The one exception: with no data at all nothing is hidden (zeros reveal nobody).
+Suppression (``k`` from settings, k >= 2; k = 1 hides nothing): a count below k is hidden and shown
+as "< k", zeros included. Zeros are hidden because if they were always shown, every hidden cell
+would be known to be at least 1, and three hidden cells adding up to 3 would each be pinned to 1;
+a guild with no data therefore reads "< k" too. A *group* is cells adding up to a total a moderator
+can see or work out. In a group whose total is shown, hidden parts add up to a known S, so more is
+hidden (the next-smallest shown part, ties in group order; the total once no part is left) while
+S would pin them: one hidden entry (S itself), S = 0 (all 0), or S = h * (k - 1) (reading "< k" as
+at most k - 1, all h are k - 1). A group whose total is below k is hidden whole. Groups share cells
+(outcomes = weekly columns, funnel "completed" = outcome total = each main question's total,
+abandoned + cancelled + expired = drop-off total), so this runs to a fixpoint, then checks exactly
+(rational Gauss-Jordan) that no hidden count is a linear combination of shown ones, hiding more
+until none is. A share is shown only when its cell and its group total are both shown.
+
+Not claimed: bounds from several linked groups at once (linear programming over the whole table),
+or a reader who replays the next-smallest choice to bound a complement by the shown cells. (A side
+effect of the S = 0 test: "everyone in the group chose X" is never shown, as the rest are all 0.)
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 import sqlite3
@@ -100,7 +106,7 @@ class Group:
 def hidden_cells(
     counts: Mapping[str, int], groups: Sequence[Group], k: int, *, avoid: Collection[str] = ()
 ) -> frozenset[str]:
-    """The keys to hide so that no hidden count can be worked out from the shown ones.
+    """The keys to hide (see the module docstring for the rule).
 
     ``avoid``: cells to pick as complements only when nothing else is left (a cell that is also the
     total of other groups: hiding it would make those groups' shares and totals unshowable).
@@ -119,13 +125,28 @@ def hidden_cells(
         exposed = _determined(groups, hidden)
         if not exposed:
             return frozenset(hidden)
-        key = min(exposed)
-        # Widen a group holding the exposed cell that still shows something, else any such group.
-        open_groups = [g for g in groups if 0 < _hidden_in(g, hidden) <= len(g.parts)]
-        holding = [g for g in open_groups if key in (g.total, *g.parts)]
-        if not open_groups:
-            return frozenset(hidden)  # nothing left to hide that could help
-        hidden.add(_complement((holding or open_groups)[0], counts, hidden, avoid))
+        more = _unpin(min(exposed), counts, groups, hidden, avoid)
+        if more is None:
+            return frozenset(hidden)  # every group is all shown or all hidden: nothing left to widen
+        hidden.add(more)
+
+
+def _unpin(
+    key: str, counts: Mapping[str, int], groups: Sequence[Group], hidden: set[str], avoid: Collection[str]
+) -> str | None:
+    """Another cell to hide for a hidden cell the equations still determine.
+
+    Tries each partly hidden group's complement, smallest first and avoided ones last, and takes
+    the first that leaves ``key`` undetermined (the equation pinning it may run through a group
+    that does not hold it, e.g. funnel minus stopped = active); else the first, and loops again.
+    """
+    candidates = {
+        _complement(g, counts, hidden, avoid) for g in groups if 0 < _hidden_in(g, hidden) <= len(g.parts)
+    }
+    ranked = sorted(candidates, key=lambda c: (c in avoid, counts[c], c))
+    return next(
+        (c for c in ranked if key not in _determined(groups, hidden | {c})), ranked[0] if ranked else None
+    )
 
 
 def _hidden_in(group: Group, hidden: Collection[str]) -> int:
@@ -140,6 +161,8 @@ def _leaky(group: Group, counts: Mapping[str, int], hidden: Collection[str], k: 
     of them k - 1. Both tests use only S and h, which the reader knows anyway, so the rule itself
     gives nothing away.
     """
+    if not group.parts:
+        return False  # e.g. no versions yet: an empty sum pins nothing
     if _hidden_in(group, hidden) == 1:
         return True
     parts = [p for p in group.parts if p in hidden]
@@ -289,17 +312,17 @@ _MEDIAN_SQL = f"""
     SELECT avg(secs) FROM (SELECT secs FROM rep ORDER BY secs LIMIT :take OFFSET :skip)
 """
 
-# Only answers to questions in the session's final sequence (index < position): a completed
-# session may still hold tie-break answers it dropped by going Back and changing an answer.
+# Grouped by the session's final position too, so the caller can keep only answers inside the final
+# sequence (question index < position): a completed session may still hold tie-break answers it
+# dropped by going Back and changing an answer. CROSS JOIN keeps rep outermost: one range read of
+# each session's answers (a join on a question table made SQLite rescan rep once per question).
 _ANSWERS_SQL = f"""
-    WITH rep AS ({_REP_RESULTS}),
-    qs AS (SELECT key AS question_id, value AS idx FROM json_each(:questions))
-    SELECT a.question_id, a.option_id, count(*)
+    WITH rep AS ({_REP_RESULTS})
+    SELECT a.question_id, a.option_id, s.position, count(*)
     FROM rep
-    JOIN quiz_sessions AS s ON s.id = rep.session_id
-    JOIN quiz_answers AS a ON a.session_id = rep.session_id
-    JOIN qs ON qs.question_id = a.question_id AND qs.idx < s.position
-    GROUP BY a.question_id, a.option_id
+    CROSS JOIN quiz_sessions AS s ON s.id = rep.session_id
+    CROSS JOIN quiz_answers AS a ON a.session_id = rep.session_id
+    GROUP BY a.question_id, a.option_id, s.position
 """
 
 _FIRST_START_SQL = "SELECT min(started_at) FROM quiz_sessions WHERE guild_id = :guild"
@@ -347,9 +370,10 @@ async def _load(db: aiosqlite.Connection, params: Mapping[str, Any], quiz: Quiz)
             raw.stopped_at[position] += n
     for week, outcome, n in await _rows(db, _WEEKS_SQL, params):
         raw.weekly[week][outcome] += n
-    questions = json.dumps({q.id: i for i, q in enumerate(quiz.all_questions)})
-    for question_id, option_id, n in await _rows(db, _ANSWERS_SQL, {**params, "questions": questions}):
-        raw.answers[question_id, option_id] += n
+    index = {q.id: i for i, q in enumerate(quiz.all_questions)}
+    for question_id, option_id, position, n in await _rows(db, _ANSWERS_SQL, params):
+        if index.get(question_id, position) < position:
+            raw.answers[question_id, option_id] += n
     (first,) = (await _rows(db, _FIRST_START_SQL, params))[0]
     raw.first_start = first
     return raw
@@ -420,11 +444,12 @@ def _build(raw: _Raw, quiz: Quiz, weeks: Sequence[str]) -> _Table:
     t.counts["drop.total"] = sum(raw.stopped_at.values())
     t.group("drop.total", {f"funnel.{s}": raw.status[s] for s in STOPPED}, shares=False)
     t.group("drop.total", {f"drop.{q.id}": stopped[q.id] for q in quiz.all_questions})
+    main = {q.id for q in quiz.questions}
     for q in quiz.all_questions:
         options = {f"q.{q.id}.{o.id}": raw.answers[q.id, o.id] for o in q.options}
         t.counts[f"q.{q.id}.total"] = sum(options.values())
         t.group(f"q.{q.id}.total", options)
-        if q in quiz.questions:
+        if q.id in main:
             # Every finisher answers every main question, so this total is "completed" in all but
             # mixed-version data: link them, or a hidden "completed" could be read off here.
             t.group("funnel.completed", {f"q.{q.id}.total": t.counts[f"q.{q.id}.total"]}, shares=False)
@@ -434,6 +459,11 @@ def _build(raw: _Raw, quiz: Quiz, weeks: Sequence[str]) -> _Table:
 async def summary(
     db: aiosqlite.Connection, *, guild_id: int, period: Period, now: float, k: int, quiz: Quiz
 ) -> Summary:
+    """A guild's figures for the period, suppressed for k.
+
+    ``db``: a connection from ``Storage.open_reader()``, one summary at a time on it (the queries
+    share one read transaction for a consistent snapshot). ``now`` bounds the period's end too.
+    """
     since = period_start(period, now)
     params = {"guild": guild_id, "since": -math.inf if since is None else since, "now": now}
     async with _snapshot(db):
@@ -462,13 +492,13 @@ async def summary(
             QuestionStats(
                 id=q.id,
                 prompt=q.prompt,
-                tiebreak=q not in quiz.questions,
+                tiebreak=i >= len(quiz.questions),
                 labels={o.id: o.label for o in q.options},
                 options={o.id: cells[f"q.{q.id}.{o.id}"] for o in q.options},
                 answered=cells[f"q.{q.id}.total"],
                 dropoff=cells[f"drop.{q.id}"],
             )
-            for q in quiz.all_questions
+            for i, q in enumerate(quiz.all_questions)
         ],
         versions={v: cells[f"version.{v}"].count for v in sorted(raw.versions)},
         week_totals={w: cells[f"week.{w}.total"] for w in weeks},
@@ -626,6 +656,11 @@ class _Cluster:
         return sum(self.wordings.values())
 
 
+def _most_frequent(counter: Counter[str]) -> str:
+    """Ties by text, so the same rows always give the same answer whatever order SQL returned."""
+    return min(counter.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
 def _cluster(items: Iterable[tuple[str, str | None, int]]) -> list[_Cluster]:
     """Greedy leader clustering, most frequent wording first.
 
@@ -660,9 +695,9 @@ async def faq_queue(
         by_kind[kind].append((question, entry, n))
     groups = [
         FaqGroup(
-            sample=c.wordings.most_common(1)[0][0],
+            sample=_most_frequent(c.wordings),
             count=c.count,
-            closest_entry=c.entries.most_common(1)[0][0] if c.entries else None,
+            closest_entry=_most_frequent(c.entries) if c.entries else None,
             kind="declined" if kind == "declined" else "downvoted",
         )
         for kind, items in by_kind.items()
