@@ -37,6 +37,9 @@ SPAN_DAYS = 730  # data spread over two years, newer days busier
 TIEBREAK_SHARE = 0.15
 UNFINISHED_SHARE = 0.3  # unfinished sessions per result
 ACTIVE_SESSIONS = 600  # in the largest guild, for the write benchmark
+WRITE_RATE = 200  # answers a second: ~2,000 members mid-quiz, one click every 10 s each
+ALONE_SECONDS = 5.0
+SUMMARY_ROUNDS = 3
 K = 5
 T = TypeVar("T")
 
@@ -210,14 +213,10 @@ class AnswerWriter:
         self.turn += 1
         pos = self.position[sid]
         if pos >= len(self.quiz.questions) - 1:  # stay active: rewind (as Back would)
-            pos = self.position[sid] = 0
             await self.storage.save_progress(
-                sid,
-                expect_position=len(self.quiz.questions) - 1,
-                position=0,
-                status="active",
-                now=time.time(),
+                sid, expect_position=pos, position=0, status="active", now=time.time()
             )
+            pos = self.position[sid] = 0
         q = self.quiz.questions[pos]
         start = time.perf_counter()
         ok = await self.storage.save_progress(
@@ -232,13 +231,16 @@ class AnswerWriter:
         assert ok, f"session {sid} was not at position {pos}"
         self.position[sid] = pos + 1
 
-    async def run_while(self, busy: asyncio.Task[Any]) -> None:
-        while not busy.done():
+    async def run(self, *, until: Callable[[], bool], rate: float | None) -> list[float]:
+        """Write until ``until()``, ``rate`` a second (None: back to back); returns the latencies."""
+        self.latencies = []
+        due = time.perf_counter()
+        while not until():
             await self.write_one()
-
-    async def run_n(self, n: int) -> None:
-        for _ in range(n):
-            await self.write_one()
+            if rate is not None:
+                due += 1 / rate
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        return self.latencies
 
 
 async def measure(path: Path, quiz: Quiz, guild: int) -> None:
@@ -292,32 +294,46 @@ async def _measure(storage: Storage, reader: Any, quiz: Quiz, guild: int) -> Non
     async with reader.execute(
         "SELECT id, position FROM quiz_sessions WHERE guild_id = ? AND status = 'active'", (guild,)
     ) as cur:
-        active = {int(r[0]): int(r[1]) for r in await cur.fetchall()}
-    writer = AnswerWriter(storage, quiz, active)
-    await writer.run_n(3000)
-    alone = writer.latencies
-    writer.latencies = []
-    rounds = 0
+        writer = AnswerWriter(storage, quiz, {int(r[0]): int(r[1]) for r in await cur.fetchall()})
+    print(
+        f"\nanswer writes (save_progress on {len(writer.order)} active sessions of that guild) alone and"
+        f" while summary(all) runs on the reader (>= {SUMMARY_ROUNDS}x, >= {ALONE_SECONDS:.0f} s); paced at {WRITE_RATE}/s (a very busy"
+        " bot), then back to back (stress); ms:"
+    )
+    print("| writes | during | n | p50 | p99 | max | summary(all) runs, s | WAL after, MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    stop = time.perf_counter() + ALONE_SECONDS
+    alone = await writer.run(until=lambda: time.perf_counter() > stop, rate=WRITE_RATE)
+    _row(f"{WRITE_RATE}/s", "nothing", alone, [], storage.path)
+    results: dict[str, list[float]] = {}
+    for label, rate in ((f"{WRITE_RATE}/s", WRITE_RATE), ("back to back", None)):
+        await storage.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        times: list[float] = []
+        busy = asyncio.create_task(_summaries(reader, guild, quiz, times))
+        results[label] = await writer.run(until=busy.done, rate=rate)
+        await busy
+        _row(label, "summary(all)", results[label], times, storage.path)
+    paced = results[f"{WRITE_RATE}/s"]
+    print(f"p99 during summary / alone, both at {WRITE_RATE}/s: {pct(paced, 0.99) / pct(alone, 0.99):.2f}x")
 
-    async def summaries_all() -> None:
-        nonlocal rounds
-        for _ in range(3):
-            await summary(reader, guild_id=guild, period="all", now=NOW, k=K, quiz=quiz)
-            rounds += 1
 
-    busy = asyncio.create_task(summaries_all())
-    await writer.run_while(busy)
-    await busy
-    during = writer.latencies
-    print(f"\nanswer writes (save_progress on {len(active)} active sessions), ms:")
-    print("| | writes | p50 | p99 | max |")
-    print("|---|---|---|---|---|")
-    for name, lat in (("alone", alone), (f"during {rounds} summary(all) on the reader", during)):
-        print(
-            f"| {name} | {len(lat)} | {pct(lat, 0.5) * 1000:.2f} | {pct(lat, 0.99) * 1000:.2f} |"
-            f" {max(lat) * 1000:.2f} |"
-        )
-    print(f"p99 during / alone: {pct(during, 0.99) / pct(alone, 0.99):.2f}x")
+async def _summaries(reader: Any, guild: int, quiz: Quiz, times: list[float]) -> None:
+    """At least SUMMARY_ROUNDS and ALONE_SECONDS' worth, so the writes beside them are enough for a p99."""
+    begin = time.perf_counter()
+    while len(times) < SUMMARY_ROUNDS or time.perf_counter() - begin < ALONE_SECONDS:
+        start = time.perf_counter()
+        await summary(reader, guild_id=guild, period="all", now=NOW, k=K, quiz=quiz)
+        times.append(time.perf_counter() - start)
+
+
+def _row(rate: str, during: str, lat: list[float], summary_secs: list[float], db: Path) -> None:
+    wal = Path(f"{db}-wal")
+    wal_mb = wal.stat().st_size / 2**20 if wal.exists() else 0.0
+    each = f"{len(summary_secs)}x, {min(summary_secs):.2f}-{max(summary_secs):.2f}" if summary_secs else "-"
+    print(
+        f"| {rate} | {during} | {len(lat)} | {pct(lat, 0.5) * 1000:.2f} | {pct(lat, 0.99) * 1000:.2f} |"
+        f" {max(lat) * 1000:.1f} | {each} | {wal_mb:.0f} |"
+    )
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ effect of the S = 0 test: "everyone in the group chose X" is never shown, as the
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import math
 import re
@@ -41,7 +42,6 @@ from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequen
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from fractions import Fraction
 from typing import Any, Literal
 
 import aiosqlite
@@ -117,11 +117,19 @@ def hidden_cells(
     for group in groups:
         if counts[group.total] < k:
             hidden.update(group.parts)
+    holding: dict[str, list[int]] = defaultdict(list)
+    for i, group in enumerate(groups):
+        for key in {group.total, *group.parts}:
+            holding[key].append(i)
+    queue = _GroupQueue(len(groups))  # always the first leaky group in list order
     while True:
-        leaky = next((g for g in groups if _leaky(g, counts, hidden, k)), None)
-        if leaky is not None:
-            hidden.add(_complement(leaky, counts, hidden, avoid))
-            continue
+        while queue:
+            i = queue.pop()
+            if _leaky(groups[i], counts, hidden, k):
+                complement = _complement(groups[i], counts, hidden, avoid)
+                hidden.add(complement)
+                # Only groups holding the new cell can have changed; this one may need another round.
+                queue.push(i, *holding[complement])
         exposed = _determined(groups, hidden)
         if not exposed:
             return frozenset(hidden)
@@ -129,6 +137,29 @@ def hidden_cells(
         if more is None:
             return frozenset(hidden)  # every group is all shown or all hidden: nothing left to widen
         hidden.add(more)
+        queue.push(*holding[more])
+
+
+class _GroupQueue:
+    """Group indices to (re)check, smallest first, each queued once."""
+
+    def __init__(self, size: int) -> None:
+        self._heap = list(range(size))
+        self._queued = set(self._heap)
+
+    def __bool__(self) -> bool:
+        return bool(self._heap)
+
+    def push(self, *indices: int) -> None:
+        for i in indices:
+            if i not in self._queued:
+                self._queued.add(i)
+                heapq.heappush(self._heap, i)
+
+    def pop(self) -> int:
+        i = heapq.heappop(self._heap)
+        self._queued.discard(i)
+        return i
 
 
 def _unpin(
@@ -185,32 +216,36 @@ def _determined(groups: Sequence[Group], hidden: Collection[str]) -> set[str]:
 
     Each group reads sum(parts) - total = 0; shown entries are constants, so only hidden ones form
     the matrix. A hidden key is determined iff its unit vector lies in the row space, i.e. iff the
-    reduced row echelon form has a row with that key alone.
+    reduced row echelon form has a row with that key alone. Integer rows (fraction-free
+    elimination, divided by their gcd) keep it exact and several times faster than Fractions.
     """
-    pivots: dict[str, dict[str, Fraction]] = {}
+    pivots: dict[str, dict[str, int]] = {}
     for group in groups:
-        row: dict[str, Fraction] = {p: Fraction(1) for p in group.parts if p in hidden}
+        row = {p: 1 for p in group.parts if p in hidden}
         if group.total in hidden:
-            row[group.total] = row.get(group.total, Fraction(0)) - 1
-        for key in [key for key in row if key in pivots]:
-            factor = row[key]
-            for col, value in pivots[key].items():
-                row[col] = row.get(col, Fraction(0)) - factor * value
+            row[group.total] = row.get(group.total, 0) - 1
         row = {col: value for col, value in row.items() if value}
+        for key in [key for key in row if key in pivots]:
+            row = _eliminate(row, pivots[key], key)
         if not row:
             continue
         pivot = min(row)
-        scale = row[pivot]
-        row = {col: value / scale for col, value in row.items()}
-        for other in pivots.values():  # keep every pivot column clear in the other rows
-            weight = other.get(pivot)
-            if weight:
-                for col, value in row.items():
-                    other[col] = other.get(col, Fraction(0)) - weight * value
-                for col in [col for col, value in other.items() if not value]:
-                    del other[col]
+        for name, other in pivots.items():  # keep the new pivot column clear in the other rows
+            if pivot in other:
+                pivots[name] = _eliminate(other, row, pivot)
         pivots[pivot] = row
     return {pivot for pivot, row in pivots.items() if len(row) == 1}
+
+
+def _eliminate(row: dict[str, int], by: dict[str, int], col: str) -> dict[str, int]:
+    """``row`` with ``col`` cleared by a multiple of ``by``, in integers."""
+    scale, factor = by[col], row[col]
+    out = {key: scale * value for key, value in row.items()}
+    for key, value in by.items():
+        out[key] = out.get(key, 0) - factor * value
+    out = {key: value for key, value in out.items() if value}
+    divisor = math.gcd(*out.values()) if out else 1
+    return {key: value // divisor for key, value in out.items()}
 
 
 def _make_cells(

@@ -6,6 +6,7 @@ scoring and no SQL here.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -15,13 +16,15 @@ from discord import ui
 
 from bot.client import answer_error
 from bot.quiz import QuizError
-from bot.quiz_service import Progress
+from bot.quiz_service import Progress, faq_followups
 from cogs._quiz_render import question_embed, result_embed
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
 
 Interaction = discord.Interaction["CareerBot"]
+# Acknowledge by then at the latest: Discord's limit is 3 s, and clocks and networks need slack.
+ACK_BUDGET_SECONDS = 2.0
 # discord.py types DynamicItem hooks against any client; our items always run under CareerBot.
 AnyInteraction = discord.Interaction[Any]
 
@@ -63,17 +66,16 @@ def result_view(bot: CareerBot, progress_or_session_id: int, *, can_share: bool,
     return view
 
 
+async def shown(bot: CareerBot, progress: Progress) -> dict[str, Any]:
+    """The message for a step or a result."""
+    if progress.step is not None:
+        return {"embed": question_embed(progress.step, note=progress.note), "view": question_view(progress)}
+    return await result_kwargs(bot, progress)
+
+
 async def render(interaction: Interaction, progress: Progress, *, edit: bool = True) -> None:
     """Show a step or a result, editing the clicked message in place (or sending a new one)."""
-    bot = interaction.client
-    if progress.step is not None:
-        kwargs: dict[str, Any] = {
-            "embed": question_embed(progress.step, note=progress.note),
-            "view": question_view(progress),
-        }
-    else:
-        assert progress.result is not None and progress.explanation is not None
-        kwargs = await result_kwargs(bot, progress)
+    kwargs = await shown(interaction.client, progress)
     if edit:
         await interaction.response.edit_message(**kwargs)
     elif progress.session.mode == "channel":
@@ -82,12 +84,27 @@ async def render(interaction: Interaction, progress: Progress, *, edit: bool = T
         await interaction.response.send_message(**kwargs)
 
 
+async def edit_in_time(interaction: Interaction, work: Awaitable[Progress]) -> None:
+    """Edit the clicked message with ``work``'s outcome, acknowledging first if it runs late.
+
+    Discord fails an interaction not acknowledged within 3 s. A click normally answers in
+    milliseconds with one edit; under heavy load it is deferred (type 6) before the deadline and
+    the message edited when the work is done, so the member never sees "This interaction failed".
+    """
+    task = asyncio.ensure_future(work)
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    done, _ = await asyncio.wait({task}, timeout=max(0.0, ACK_BUDGET_SECONDS - age))
+    if task in done:
+        await interaction.response.edit_message(**await shown(interaction.client, task.result()))
+        return
+    await interaction.response.defer()
+    await interaction.edit_original_response(**await shown(interaction.client, await task))
+
+
 async def result_kwargs(bot: CareerBot, progress: Progress) -> dict[str, Any]:
     assert progress.result is not None and progress.explanation is not None
     session = progress.session
-    followups = bot.faq.related(
-        progress.result.outcome, [r.question.factor for r in progress.explanation.reasons]
-    )
+    followups = faq_followups(bot.faq, progress.explanation)
     role_offer = False
     if session.guild_id is not None:
         settings = await bot.storage.guild_settings(session.guild_id)
@@ -127,10 +144,10 @@ class OptionButton(
 
     async def callback(self, interaction: AnyInteraction) -> None:
         async def run() -> None:
-            progress = await interaction.client.quizzes.answer(
-                self.sid, interaction.user.id, self.question, self.option
+            quizzes = interaction.client.quizzes
+            await edit_in_time(
+                interaction, quizzes.answer(self.sid, interaction.user.id, self.question, self.option)
             )
-            await render(interaction, progress)
 
         await guarded(interaction, run)
 
@@ -160,7 +177,7 @@ class NavButton(ui.DynamicItem[ui.Button[Any]], template=r"cqn:(?P<sid>\d+):(?P<
 
         async def run() -> None:
             if self.action == "back":
-                await render(interaction, await quizzes.back(self.sid, interaction.user.id))
+                await edit_in_time(interaction, quizzes.back(self.sid, interaction.user.id))
                 return
             await quizzes.cancel(self.sid, interaction.user.id)
             embed = discord.Embed(

@@ -115,6 +115,7 @@ async def test_hybrid_comes_through_labelled_tiebreaks(
     band = field(result, "Salary band")
     assert "$110-160k" in band and "$120-180k" in band
     assert "Try each" in [f["name"] for f in result["fields"]]
+    assert field(result, "Questions members often ask next").count("•") == 3
     assert db_rows(runner.db_path, "SELECT outcome FROM quiz_results") == [("hybrid",)]
     assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 16
 
@@ -133,6 +134,20 @@ async def test_restart_mid_quiz_loses_nothing(fake: FakeDiscord, runner: BotRunn
     res = await fake.click(world.alice, dm, option_ids(dm)[0])
     assert res.message.embeds[0]["title"] == "Career quiz · Question 7 of 13"
     assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 6
+
+
+async def test_a_slow_click_is_acknowledged_before_discords_deadline(
+    fake: FakeDiscord, runner: BotRunner, world: World
+) -> None:
+    bot = await runner.start()
+    dm = await start_quiz(fake, world)
+    # Hold the database for longer than the bot's 2 s budget: the click must be deferred, then edited.
+    async with bot.storage._lock:
+        click = asyncio.create_task(fake.click(world.alice, dm, option_ids(dm)[0], timeout=10))
+        await asyncio.sleep(2.5)
+    res = await click
+    assert res.error is None and res.callback_type == 6
+    assert res.message.embeds[0]["title"].endswith("Question 2 of 13")
 
 
 async def test_double_click_records_one_answer(fake: FakeDiscord, runner: BotRunner, world: World) -> None:
