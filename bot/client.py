@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.content import Content
 from bot.faq import FaqRetriever
+from bot.faq_service import FaqService
 from bot.quiz_service import QuizService
 from bot.settings import Settings
 from bot.storage import Storage
@@ -110,6 +111,7 @@ class CareerBot(commands.Bot):
         self.content = content
         self.storage = Storage(settings.database_path)
         self.faq = FaqRetriever(content.faq)
+        self.faq_answers = FaqService(self.faq, self.storage)
         self.quizzes = QuizService(content, self.storage, idle_hours=settings.quiz_idle_hours)
         self.extensions_to_load = extensions
         self.synced_scopes: list[str] = []

@@ -64,8 +64,7 @@ class Skill(_Model):
 class Salary(_Model):
     minimum: Annotated[int, Field(gt=0)]
     maximum: Annotated[int, Field(gt=0)]
-    currency: Literal["USD"]
-    label: Text  # as the article writes it, e.g. "$110-160k"
+    label: Text  # as the article writes it, e.g. "$110-160k" (it names no currency beyond "$")
     basis: Text  # what the figure is, with the article's qualifiers
     section: SectionId
 

@@ -92,14 +92,16 @@ class QuizService:
             return None
         return session
 
-    async def _owned_active(self, session_id: int, user_id: int) -> tuple[SessionRow, dict[str, str]]:
+    async def _owned(self, session_id: int, user_id: int) -> tuple[SessionRow, dict[str, str]]:
         found = await self.storage.session_with_answers(session_id)
         if found is None:
             raise UnknownSession()
-        session, answers = found
         # Ownership first: even a forged click on another member's DM must learn nothing about it.
-        if session.user_id != user_id:
+        if found[0].user_id != user_id:
             raise NotYourQuiz()
+        return found
+
+    async def _still_active(self, session: SessionRow) -> None:
         if session.status == "active" and quiz.is_expired(
             session.updated_at, self.clock(), self.idle_seconds
         ):
@@ -109,7 +111,20 @@ class QuizService:
             raise QuizExpired(self.idle_hours)
         if session.status != "active":
             raise quiz.SessionClosed()
+
+    async def owned_active(self, session_id: int, user_id: int) -> tuple[SessionRow, dict[str, str]]:
+        """The member's own session, if it can still be answered."""
+        session, answers = await self._owned(session_id, user_id)
+        await self._still_active(session)
         return session, answers
+
+    async def owned_result(self, session_id: int, user_id: int) -> tuple[SessionRow, ResultRow]:
+        """The member's own completed session and its stored result (for the result's buttons)."""
+        session, _ = await self._owned(session_id, user_id)
+        result = await self.storage.result_for_session(session.id) if session.status == "completed" else None
+        if result is None:
+            raise UnknownSession()
+        return session, result
 
     # ------------------------------------------------------------ starting
 
@@ -155,7 +170,11 @@ class QuizService:
     # ------------------------------------------------------------ clicks
 
     async def answer(self, session_id: int, user_id: int, question_id: str, option_id: str) -> Progress:
-        session, answers = await self._owned_active(session_id, user_id)
+        session, answers = await self._owned(session_id, user_id)
+        if session.status == "completed":  # a replayed or double final click: show the result again
+            shown, why = await self.completed(session)
+            return Progress(session=session, step=None, result=shown, explanation=why, changed=False)
+        await self._still_active(session)
         if session.quiz_version != self.content.quiz_version:
             return await self._show(session)
         state = self._state(session, answers)
@@ -205,7 +224,9 @@ class QuizService:
         return await self._show(session, changed=False)
 
     async def back(self, session_id: int, user_id: int) -> Progress:
-        session, answers = await self._owned_active(session_id, user_id)
+        session, answers = await self.owned_active(session_id, user_id)
+        if session.quiz_version != self.content.quiz_version:
+            return await self._show(session)  # never step back into a quiz that has changed
         transition = quiz.back(self.content.quiz, self._state(session, answers))
         if not transition.changed:
             return Progress(session=session, step=transition.step, changed=False)
@@ -221,7 +242,7 @@ class QuizService:
         return Progress(session=moved, step=transition.step)
 
     async def cancel(self, session_id: int, user_id: int) -> SessionRow:
-        session, _ = await self._owned_active(session_id, user_id)
+        session, _ = await self.owned_active(session_id, user_id)
         await self.storage.set_status(session.id, "cancelled", self.clock())
         cancelled = await self.storage.session(session.id)
         assert cancelled is not None

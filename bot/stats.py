@@ -9,7 +9,9 @@ The funnel is the status of that session (so its stages partition the members wh
 outcome split, weekly trend, quiz versions and answer distributions are over the results of those
 completed sessions (each member's latest result), and the drop-off is where those that stopped
 (abandoned, cancelled, expired) stood. The period is applied to when a session *started*, so the
-funnel's "completed" is exactly the outcome split's total.
+funnel's "completed" is exactly the outcome split's total. Weeks are ISO weeks (Monday, UTC) of each
+member's latest result; every week of the period is listed, empty ones too, and nothing finer than a
+week ever leaves this module.
 
 Suppression (``k`` from settings, k >= 2; k = 1 hides nothing): a count below k is hidden and shown
 as "< k", zeros included. Zeros are hidden because if they were always shown, every hidden cell
@@ -21,16 +23,20 @@ S would pin them: one hidden entry (S itself), S = 0 (all 0), or S = h * (k - 1)
 at most k - 1, all h are k - 1). A group whose total is below k is hidden whole. Groups share cells
 (outcomes = weekly columns, funnel "completed" = outcome total = each main question's total,
 abandoned + cancelled + expired = drop-off total), so this runs to a fixpoint, then checks exactly
-(rational Gauss-Jordan) that no hidden count is a linear combination of shown ones, hiding more
+(integer Gauss-Jordan) that no hidden count is a linear combination of shown ones, hiding more
 until none is. A share is shown only when its cell and its group total are both shown.
 
 Not claimed: bounds from several linked groups at once (linear programming over the whole table),
 or a reader who replays the next-smallest choice to bound a complement by the shown cells. (A side
 effect of the S = 0 test: "everyone in the group chose X" is never shown, as the rest are all 0.)
+
+The FAQ review queue is not counts about members but their own wording (declined questions, 👎'd
+answers), grouped; it carries no member ids and is bounded by the guild's FAQ retention.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import heapq
 import io
@@ -728,6 +734,11 @@ async def faq_queue(
     by_kind: dict[str, list[tuple[str, str | None, int]]] = defaultdict(list)
     for kind, question, entry, n in await _rows(db, _FAQ_SQL, params):
         by_kind[kind].append((question, entry, n))
+    # Up to ~150 ms of fuzzy matching at FAQ_TEXTS_MAX: off the event loop.
+    return await asyncio.to_thread(_faq_groups, by_kind, limit)
+
+
+def _faq_groups(by_kind: Mapping[str, list[tuple[str, str | None, int]]], limit: int) -> list[FaqGroup]:
     groups = [
         FaqGroup(
             sample=_most_frequent(c.wordings),

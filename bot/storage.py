@@ -75,6 +75,7 @@ class ResultRow:
     content_version: str
     started_at: float
     completed_at: float
+    shared_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -438,16 +439,17 @@ class Storage:
         entry_id: str,
         guild_id: int | None,
         vote: int,
-        question: str | None,
+        query_id: int | None,
         now: float,
     ) -> None:
+        """One vote per member per answer, changeable; it points at the question asked, never copies it."""
         async with self._tx() as db:
             await db.execute(
-                "INSERT INTO faq_feedback (user_id, entry_id, guild_id, vote, question, updated_at)"
+                "INSERT INTO faq_feedback (user_id, entry_id, guild_id, vote, query_id, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, entry_id) DO UPDATE SET"
-                " vote = excluded.vote, guild_id = excluded.guild_id, question = excluded.question,"
+                " vote = excluded.vote, guild_id = excluded.guild_id, query_id = excluded.query_id,"
                 " updated_at = excluded.updated_at",
-                (user_id, entry_id, guild_id, vote, question, now),
+                (user_id, entry_id, guild_id, vote, query_id, now),
             )
 
     async def feedback(self, user_id: int, entry_id: str) -> int | None:
@@ -456,8 +458,39 @@ class Storage:
         )
         return int(row["vote"]) if row else None
 
-    async def faq_query(self, query_id: int) -> sqlite3.Row | None:
-        return await self._one("SELECT * FROM faq_queries WHERE id = ?", (query_id,))
+    async def faq_query_guild(self, query_id: int) -> tuple[bool, int | None]:
+        """(exists, guild id) of a stored question."""
+        row = await self._one("SELECT guild_id FROM faq_queries WHERE id = ?", (query_id,))
+        return (row is not None, row["guild_id"] if row is not None else None)
+
+    async def mark_shared(self, session_id: int, now: float) -> bool:
+        """Claim the one share of a result; False if it was already shared."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE quiz_results SET shared_at = ? WHERE session_id = ? AND shared_at IS NULL",
+                (now, session_id),
+            )
+            return cur.rowcount == 1
+
+    async def unmark_shared(self, session_id: int) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE quiz_results SET shared_at = NULL WHERE session_id = ?", (session_id,))
+
+    async def reconcile_guilds(self, present: Iterable[int], now: float) -> None:
+        """After connecting: servers the bot is in are not departed; servers with data it left while
+        offline start their grace period now (on_guild_remove never fired for them)."""
+        ids = sorted(set(present))
+        marks = ",".join("?" for _ in ids) or "NULL"
+        async with self._tx() as db:
+            await db.execute(f"UPDATE guild_settings SET left_at = NULL WHERE guild_id IN ({marks})", ids)
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, updated_at, left_at)"
+                " SELECT DISTINCT guild_id, ?, ? FROM (SELECT guild_id FROM quiz_sessions"
+                " UNION SELECT guild_id FROM faq_queries) WHERE guild_id IS NOT NULL"
+                f" AND guild_id NOT IN ({marks}) AND true"
+                " ON CONFLICT (guild_id) DO UPDATE SET left_at = coalesce(guild_settings.left_at, excluded.left_at)",
+                (now, now, *ids),
+            )
 
     # ------------------------------------------------------------ guild settings
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -61,19 +60,10 @@ def topics_view(entries: list[FaqEntry]) -> ui.View:
     return view
 
 
-async def show_entry(interaction: AnyInteraction, entry: FaqEntry, *, source: str) -> None:
+async def show_entry(interaction: AnyInteraction, entry: FaqEntry) -> None:
     """Answer with an entry chosen from a button or the select, storing it like a question."""
     bot: CareerBot = interaction.client
-    query_id = await bot.storage.record_faq_query(
-        user_id=interaction.user.id,
-        guild_id=interaction.guild_id,
-        question=entry.question,
-        entry_id=entry.id,
-        score=1.0,
-        declined=False,
-        source=source,
-        now=time.time(),
-    )
+    query_id = await bot.faq_answers.chosen(entry, user_id=interaction.user.id, guild_id=interaction.guild_id)
     await interaction.response.send_message(
         embed=answer_embed(bot, entry), view=answer_view(entry, query_id), ephemeral=True
     )
@@ -105,14 +95,12 @@ class VoteButton(
             if bot.content.faq.entry(self.entry_id) is None:
                 await interaction.response.send_message("That answer no longer exists.", ephemeral=True)
                 return
-            asked = await bot.storage.faq_query(self.query_id)
-            await bot.storage.set_feedback(
+            await bot.faq_answers.vote(
                 user_id=interaction.user.id,
                 entry_id=self.entry_id,
                 guild_id=interaction.guild_id,
-                vote=1 if self.vote == "up" else -1,
-                question=str(asked["question"]) if asked is not None else None,
-                now=time.time(),
+                up=self.vote == "up",
+                query_id=self.query_id,
             )
             other = "👎" if self.vote == "up" else "👍"
             await interaction.response.send_message(
@@ -143,7 +131,7 @@ class TopicButton(ui.DynamicItem[ui.Button[Any]], template=r"faqt:(?P<entry>[a-z
             if entry is None:
                 await interaction.response.send_message("That topic no longer exists.", ephemeral=True)
                 return
-            await show_entry(interaction, entry, source="button")
+            await show_entry(interaction, entry)
         except Exception as exc:
             await answer_error(interaction, exc)
 
@@ -177,7 +165,7 @@ class TopicSelect(ui.DynamicItem[ui.Select[Any]], template=r"faqs:(?P<page>\d)")
             if entry is None:
                 await interaction.response.send_message("That topic no longer exists.", ephemeral=True)
                 return
-            await show_entry(interaction, entry, source="button")
+            await show_entry(interaction, entry)
         except Exception as exc:
             await answer_error(interaction, exc)
 

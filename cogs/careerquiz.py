@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -9,9 +10,11 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.quiz_service import Progress, UnknownSession
+from bot.storage import ResultRow
 from cogs._quiz_render import question_embed, share_card
 from cogs._quiz_views import DYNAMIC_ITEMS, StartButton, question_view, render, result_view
 from cogs.compare import send_salary
+from cogs.moderation import give_path_role
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
@@ -60,7 +63,7 @@ async def deliver(interaction: Interaction, progress: Progress) -> None:
 async def on_start_button(interaction: Interaction, action: str, sid: int) -> None:
     quizzes = interaction.client.quizzes
     if action == "here":
-        session, _ = await quizzes._owned_active(sid, interaction.user.id)
+        session, _ = await quizzes.owned_active(sid, interaction.user.id)
         await quizzes.set_mode(session.id, "channel")
         progress = await quizzes.resume(interaction.user.id)
         if progress is None:
@@ -76,8 +79,13 @@ async def on_start_button(interaction: Interaction, action: str, sid: int) -> No
             )
             return
     else:
+        previous, _ = await quizzes.owned_active(sid, interaction.user.id)
+        in_guild = interaction.guild_id is not None
         progress = await quizzes.start(
-            interaction.user.id, guild_id=interaction.guild_id, channel_id=interaction.channel_id
+            interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id if in_guild else None,
+            mode=previous.mode,
         )
     await interaction.edit_original_response(content="On its way…", view=None)
     await deliver(interaction, progress)
@@ -85,43 +93,45 @@ async def on_start_button(interaction: Interaction, action: str, sid: int) -> No
 
 async def on_result_button(interaction: Interaction, sid: int, action: str) -> None:
     bot = interaction.client
-    session = await bot.storage.session(sid)
-    if session is None or session.status != "completed":
-        raise UnknownSession()
-    if session.user_id != interaction.user.id:
-        from bot.quiz_service import NotYourQuiz
-
-        raise NotYourQuiz()
+    session, result = await bot.quizzes.owned_result(sid, interaction.user.id)
     if action == "compare":
         await send_salary(interaction, public=False)
     elif action == "retake":
+        # From /careerbot myresult in a server the click is in a channel: never post the quiz there.
+        in_guild = interaction.guild is not None
+        await interaction.response.defer(ephemeral=in_guild, thinking=True)
         progress = await bot.quizzes.start(
             interaction.user.id,
-            guild_id=session.guild_id,
-            channel_id=session.origin_channel_id,
+            guild_id=interaction.guild_id if in_guild else session.guild_id,
+            channel_id=interaction.channel_id if in_guild else session.origin_channel_id,
             mode=session.mode,
         )
-        await render(interaction, progress, edit=False)
+        await deliver(interaction, progress)
     elif action == "share":
-        await share(interaction, session.origin_channel_id, sid)
+        await share(interaction, session.origin_channel_id, result)
     elif action == "role":
-        from cogs.moderation import give_path_role
-
         await give_path_role(interaction, session)
 
 
-async def share(interaction: Interaction, channel_id: int | None, sid: int) -> None:
+async def share(interaction: Interaction, channel_id: int | None, result: ResultRow) -> None:
+    """Post a short card where the quiz was started, once per result, only if the bot may post there."""
     bot = interaction.client
-    result = await bot.storage.result_for_session(sid)
-    if channel_id is None or result is None:
+    if channel_id is None:
         raise UnknownSession()
     await interaction.response.defer(ephemeral=True, thinking=True)
+    channel = bot.get_channel(channel_id)
+    if not isinstance(channel, discord.abc.Messageable):
+        await interaction.followup.send(
+            "I can't reach that channel any more, so nothing was shared.", ephemeral=True
+        )
+        return
+    if not await bot.storage.mark_shared(result.session_id, time.time()):
+        await interaction.followup.send("You've already shared this result.", ephemeral=True)
+        return
     try:
-        channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            raise discord.NotFound  # type: ignore[call-arg]
         await channel.send(embed=share_card(interaction.user, result))
-    except (discord.Forbidden, discord.NotFound, TypeError):
+    except discord.HTTPException:
+        await bot.storage.unmark_shared(result.session_id)
         await interaction.followup.send(
             "I'm not allowed to post in that channel, so nothing was shared.", ephemeral=True
         )

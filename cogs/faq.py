@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.faq import Match
 from cogs._faq_views import FAQ_DYNAMIC_ITEMS, answer_embed, answer_view, decline_message, topics_view
 from cogs._render import fit
 
@@ -18,7 +16,6 @@ if TYPE_CHECKING:
     from bot.client import CareerBot
 
 QUESTION_MAX = 300  # the slash option's max_length; mentions are cut to Discord's own 2,000/4,000
-STORED_MAX = 1000  # question text stored for moderators; longer is truncated, never rejected
 NO_PINGS = discord.AllowedMentions.none()
 
 
@@ -33,21 +30,6 @@ class Faq(commands.Cog):
         seconds = bot.settings.faq_cooldown_seconds
         # Rate limiting, not state: a restart forgetting who asked a few seconds ago is harmless.
         self._mention_cooldown = commands.CooldownMapping.from_cooldown(1, seconds, commands.BucketType.user)
-
-    async def _ask(self, question: str, user_id: int, guild_id: int | None, source: str) -> tuple[Match, int]:
-        match = self.bot.faq.ask(question)
-        best = match.entry or match.candidate
-        query_id = await self.bot.storage.record_faq_query(
-            user_id=user_id,
-            guild_id=guild_id,
-            question=question[:STORED_MAX],
-            entry_id=best.id if best else None,
-            score=match.score,
-            declined=match.declined,
-            source=source,
-            now=time.time(),
-        )
-        return match, query_id
 
     @app_commands.command(
         name="faq", description="Ask about AI vs ML Engineering; without a question, browse the topics"
@@ -67,7 +49,9 @@ class Faq(commands.Cog):
                 ephemeral=True,
             )
             return
-        match, query_id = await self._ask(question, interaction.user.id, interaction.guild_id, "slash")
+        match, query_id = await self.bot.faq_answers.ask(
+            question, user_id=interaction.user.id, guild_id=interaction.guild_id, source="slash"
+        )
         if match.entry is None:
             text, view = decline_message(match)
             await interaction.response.send_message(text, view=view, ephemeral=True)
@@ -106,17 +90,18 @@ class Faq(commands.Cog):
             settings = await self.bot.storage.guild_settings(message.guild.id)
             if not self._mention_allowed(message, settings.mentions_enabled, settings.mention_channels):
                 return
+        bucket = self._mention_cooldown.get_bucket(message)
+        if bucket is not None and bucket.update_rate_limit():
+            return  # flooding: stay quiet rather than add to the noise
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         if not question:
             await message.reply(
                 "Ask me something about AI vs ML Engineering, or try `/faq`.", allowed_mentions=NO_PINGS
             )
             return
-        bucket = self._mention_cooldown.get_bucket(message)
-        if bucket is not None and bucket.update_rate_limit():
-            return  # flooding: stay quiet rather than add to the noise
-        match, query_id = await self._ask(
-            question, message.author.id, message.guild.id if message.guild else None, "mention"
+        guild_id = message.guild.id if message.guild else None
+        match, query_id = await self.bot.faq_answers.ask(
+            question, user_id=message.author.id, guild_id=guild_id, source="mention"
         )
         try:
             if match.entry is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import struct
 
 import pytest
@@ -185,8 +186,42 @@ async def test_feedback_is_stored_once_per_member_and_changeable(
     thanks = await fake.click(alice, res.message, up)
     assert thanks.ephemeral and "👍" in thanks.content
     await fake.click(alice, res.message, down)
-    rows = db_rows(runner.db_path, "SELECT user_id, vote, question FROM faq_feedback")
+    rows = db_rows(
+        runner.db_path,
+        "SELECT f.user_id, f.vote, q.question FROM faq_feedback f JOIN faq_queries q ON q.id = f.query_id",
+    )
     assert rows == [(alice.id, -1, "do i need a phd")]
+
+
+async def test_a_forged_vote_cannot_pull_another_servers_question(
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,  # type: ignore[type-arg]
+) -> None:
+    guild, alice, _ = members
+    other = fake.add_guild(name="Elsewhere")
+    mallory = fake.add_user("mallory")
+    fake.add_member(other, mallory)
+    await runner.start()
+    res = await fake.invoke(
+        alice, "faq", guild=guild, options={"question": "do i need a phd, asks someone at Acme"}
+    )
+    up = next(c for c in res.message.custom_ids() if ":up:" in c)
+    down = up.replace(":up:", ":down:")
+    # Mallory's client shows her own answer's buttons, edited to carry guild A's question id.
+    bait = await fake.invoke(mallory, "faq", guild=other, options={"question": "do i need a phd"})
+    crafted = copy.deepcopy(bait.message)
+    button = crafted.components[0]["components"][1]
+    button["custom_id"] = down
+    await fake.click(mallory, crafted, down, forge=True)
+    rows = db_rows(
+        runner.db_path,
+        "SELECT user_id, guild_id, query_id FROM faq_feedback WHERE user_id = ?",
+        (mallory.id,),
+    )
+    assert rows == [(mallory.id, other.id, None)], (
+        "the vote is kept, the other server's question is not linked"
+    )
 
 
 async def test_mention_is_answered_without_pinging_anyone(

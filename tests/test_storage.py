@@ -181,7 +181,7 @@ async def test_forget_removes_only_that_member(tmp_path: Path) -> None:
                 source="slash",
                 now=3,
             )
-            await s.set_feedback(user_id=user, entry_id="salary", guild_id=9, vote=1, question="pay?", now=4)
+            await s.set_feedback(user_id=user, entry_id="salary", guild_id=9, vote=1, query_id=None, now=4)
             await s.record_role_grant(9, user, 55, now=5)
         assert (await s.member_data(1)).results == 1
         grants = await s.forget_member(1)

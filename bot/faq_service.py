@@ -1,0 +1,64 @@
+"""The FAQ retriever bound to storage: every question asked is recorded, votes point at it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.content import FaqEntry
+from bot.faq import FaqRetriever, Match
+from bot.storage import Storage
+
+STORED_MAX = 1000  # question text kept for moderators; longer is truncated, never rejected
+
+
+class FaqService:
+    def __init__(self, retriever: FaqRetriever, storage: Storage, *, clock: Callable[[], float] = time.time):
+        self.retriever, self.storage, self.clock = retriever, storage, clock
+
+    async def ask(
+        self, question: str, *, user_id: int, guild_id: int | None, source: str
+    ) -> tuple[Match, int]:
+        """Answer or decline, and store the question with what it matched (the best candidate if declined)."""
+        match = self.retriever.ask(question)
+        best = match.entry or match.candidate
+        query_id = await self.storage.record_faq_query(
+            user_id=user_id,
+            guild_id=guild_id,
+            question=question[:STORED_MAX],
+            entry_id=best.id,
+            score=match.score,
+            declined=match.declined,
+            source=source,
+            now=self.clock(),
+        )
+        return match, query_id
+
+    async def chosen(self, entry: FaqEntry, *, user_id: int, guild_id: int | None) -> int:
+        """A topic picked from a button or the menu counts as asking its canonical question."""
+        return await self.storage.record_faq_query(
+            user_id=user_id,
+            guild_id=guild_id,
+            question=entry.question,
+            entry_id=entry.id,
+            score=1.0,
+            declined=False,
+            source="button",
+            now=self.clock(),
+        )
+
+    async def vote(
+        self, *, user_id: int, entry_id: str, guild_id: int | None, up: bool, query_id: int
+    ) -> None:
+        """Record 👍/👎. The question is linked only when it was asked where the vote happens: a custom_id
+        crafted with another server's question id must not carry that text into this server's review."""
+        exists, asked_in = await self.storage.faq_query_guild(query_id)
+        linked = query_id if exists and asked_in == guild_id else None
+        await self.storage.set_feedback(
+            user_id=user_id,
+            entry_id=entry_id,
+            guild_id=guild_id,
+            vote=1 if up else -1,
+            query_id=linked,
+            now=self.clock(),
+        )
