@@ -51,7 +51,7 @@ def salary_chart(careers: Careers, highlight: str | None) -> bytes:
     # Ticks only at the article's own figures, so the axis implies no other number.
     ax.set_xticks(sorted({*lows, *highs}), labels=[f"${v:g}k" for v in sorted({*lows, *highs})])
     ax.set_xlabel(
-        "Base salary, thousands of US dollars (the article's ranges for research-focused companies)"
+        "Base salary as the article gives it ($, thousands; its ranges for research-focused companies)"
     )
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("AI Engineer vs ML Engineer: base salary ranges", fontsize=12)
