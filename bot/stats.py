@@ -30,8 +30,9 @@ Not claimed: bounds from several linked groups at once (linear programming over 
 or a reader who replays the next-smallest choice to bound a complement by the shown cells. (A side
 effect of the S = 0 test: "everyone in the group chose X" is never shown, as the rest are all 0.)
 
-The FAQ review queue is not counts about members but their own wording (declined questions, 👎'd
-answers), grouped; it carries no member ids and is bounded by the guild's FAQ retention.
+The FAQ review queue is not counts about members but their own wording (declined questions, and the
+questions whose answers got a 👎, through the vote's link to the question), grouped; it carries no
+member ids, and retention purges of the questions take their text out of it too.
 """
 
 from __future__ import annotations
@@ -670,9 +671,10 @@ _FAQ_SQL = """
     WHERE guild_id = :guild AND declined = 1 AND asked_at >= :since
     GROUP BY question, entry_id
     UNION ALL
-    SELECT 'downvoted', question, entry_id, count(*) AS n FROM faq_feedback
-    WHERE guild_id = :guild AND vote = -1 AND question IS NOT NULL AND updated_at >= :since
-    GROUP BY question, entry_id
+    SELECT 'downvoted', q.question, f.entry_id, count(*) AS n
+    FROM faq_feedback AS f JOIN faq_queries AS q ON q.id = f.query_id
+    WHERE f.guild_id = :guild AND q.guild_id = :guild AND f.vote = -1 AND f.updated_at >= :since
+    GROUP BY q.question, f.entry_id
     ORDER BY n DESC LIMIT :cap
 """
 

@@ -479,17 +479,18 @@ class Storage:
     async def reconcile_guilds(self, present: Iterable[int], now: float) -> None:
         """After connecting: servers the bot is in are not departed; servers with data it left while
         offline start their grace period now (on_guild_remove never fired for them)."""
-        ids = sorted(set(present))
-        marks = ",".join("?" for _ in ids) or "NULL"
+        ids = json.dumps(sorted(set(present)))
         async with self._tx() as db:
-            await db.execute(f"UPDATE guild_settings SET left_at = NULL WHERE guild_id IN ({marks})", ids)
+            await db.execute(
+                "UPDATE guild_settings SET left_at = NULL WHERE guild_id IN (SELECT value FROM json_each(?))",
+                (ids,),
+            )
             await db.execute(
                 "INSERT INTO guild_settings (guild_id, updated_at, left_at)"
-                " SELECT DISTINCT guild_id, ?, ? FROM (SELECT guild_id FROM quiz_sessions"
-                " UNION SELECT guild_id FROM faq_queries) WHERE guild_id IS NOT NULL"
-                f" AND guild_id NOT IN ({marks}) AND true"
+                " SELECT guild_id, ?, ? FROM (SELECT guild_id FROM quiz_sessions UNION SELECT guild_id FROM faq_queries)"
+                " WHERE guild_id IS NOT NULL AND guild_id NOT IN (SELECT value FROM json_each(?))"
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = coalesce(guild_settings.left_at, excluded.left_at)",
-                (now, now, *ids),
+                (now, now, ids),
             )
 
     # ------------------------------------------------------------ guild settings

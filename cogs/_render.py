@@ -6,7 +6,7 @@ import discord
 
 from bot.compare import Comparison
 from bot.content import Claim, Content
-from bot.storage import MemberData
+from bot.storage import GuildSettings, MemberData
 
 BRAND = discord.Colour.from_rgb(88, 101, 242)
 TRACK_COLOURS = {"ai": discord.Colour.from_rgb(46, 134, 222), "ml": discord.Colour.from_rgb(155, 89, 182)}
@@ -101,4 +101,31 @@ def mydata_embed(data: MemberData) -> discord.Embed:
     embed.add_field(name="Path roles given", value=str(data.role_grants))
     embed.add_field(name="First / last activity", value=f"{when(data.first_seen)} / {when(data.last_seen)}")
     embed.set_footer(text="/careerbot forget deletes all of it. Moderators only see totals, never you.")
+    return embed
+
+
+def settings_embed(guild: discord.Guild, s: GuildSettings, default_retention: int, k: int) -> discord.Embed:
+    def role(rid: int | None) -> str:
+        return f"<@&{rid}>" if rid else "not set"
+
+    embed = discord.Embed(title=f"careerbot settings for {guild.name}", colour=BRAND)
+    mods = ", ".join(f"<@&{r}>" for r in s.moderator_roles) or "none (Manage Server only)"
+    embed.add_field(name="Moderator roles", value=mods, inline=False)
+    embed.add_field(
+        name="Path roles (members opt in)",
+        value=f"AI: {role(s.path_role_ai)}\nML: {role(s.path_role_ml)}\nHybrid: {role(s.path_role_hybrid)}",
+        inline=False,
+    )
+    where = ", ".join(f"<#{c}>" for c in s.mention_channels) or "every channel I can read"
+    embed.add_field(
+        name="Answer mentions", value=f"{'on' if s.mentions_enabled else 'off'}: {where}", inline=False
+    )
+    retention = s.faq_retention_days or default_retention
+    sessions = f"{s.session_retention_days} days" if s.session_retention_days else "kept"
+    embed.add_field(
+        name="Retention",
+        value=f"FAQ question text: {retention} days · unfinished quiz sessions: {sessions} · results: until the member forgets them",
+        inline=False,
+    )
+    embed.set_footer(text=f"Statistics hide any group smaller than {k} members.")
     return embed

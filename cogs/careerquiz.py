@@ -11,10 +11,10 @@ from discord.ext import commands
 
 from bot.quiz_service import Progress, UnknownSession
 from bot.storage import ResultRow
+from cogs._path_roles import give_path_role
 from cogs._quiz_render import question_embed, share_card
 from cogs._quiz_views import DYNAMIC_ITEMS, StartButton, question_view, render, result_view
 from cogs.compare import send_salary
-from cogs.moderation import give_path_role
 
 if TYPE_CHECKING:
     from bot.client import CareerBot

@@ -37,6 +37,11 @@ class Housekeeping(commands.Cog):
         log.info("housekeeping: %s", swept)
 
     @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # Joins and removals that happened while the bot was offline fire no event: settle them here.
+        await self.bot.storage.reconcile_guilds([g.id for g in self.bot.guilds], time.time())
+
+    @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         # Data stays for the grace period in case the bot is added back.
         await self.bot.storage.mark_guild_left(guild.id, time.time(), time.time())

@@ -26,7 +26,7 @@ class Server:
 @pytest.fixture
 def server(fake: FakeDiscord) -> Server:
     guild = fake.add_guild(name="Career Hub", bot_permissions=DEFAULT_BOT | MANAGE_ROLES)
-    mods = fake.add_role(guild, "Mods", permissions=MANAGE_GUILD)
+    mods = fake.add_role(guild, "Mods", permissions=MANAGE_GUILD | MANAGE_ROLES)
     helpers = fake.add_role(guild, "Helpers")
     mod, alice = fake.add_user("mod"), fake.add_user("alice")
     fake.add_member(guild, mod, roles=[mods])
@@ -82,8 +82,16 @@ async def test_path_roles_refusals_and_opt_in(fake: FakeDiscord, runner: BotRunn
     assert "@everyone can't be a path role" in (await set_roles(ai=guild.id)).content
     assert "managed by an integration" in (await set_roles(ai=managed)).content
     assert "above my highest role" in (await set_roles(ml=too_high)).content
+    staff = fake.add_role(guild, "Staff", permissions=MANAGE_GUILD)
+    assert "moderator-level permissions" in (await set_roles(hybrid=staff)).content
+    ml_role = fake.add_role(guild, "ML path")
+    await set_roles(ml=ml_role)
     ok = await set_roles(ai=ai_role)
     assert "Path roles saved" in ok.content
+    # Naming one role leaves the others as they were.
+    assert db_rows(
+        runner.db_path, "SELECT path_role_ai, path_role_ml, path_role_hybrid FROM guild_settings"
+    ) == [(ai_role.id, ml_role.id, None)]
     # A member with an AI result opts in with the button on their result.
     await fake.invoke(server.alice, "careerquiz", guild=guild)
     final = await answer_all(fake, server.alice, await fake.wait_dm(server.alice), AI_PATH)
@@ -100,6 +108,40 @@ async def test_path_roles_refusals_and_opt_in(fake: FakeDiscord, runner: BotRunn
     assert ai_role.id not in fake.member(guild, server.alice).role_ids
 
 
+async def test_delegated_moderators_cannot_escalate(
+    fake: FakeDiscord, runner: BotRunner, server: Server
+) -> None:
+    guild = server.guild
+    cosmetic = fake.add_role(guild, "AI path")
+    await runner.start()
+    await fake.invoke(
+        server.mod,
+        "careerbot-config moderator-role",
+        guild=guild,
+        options={"action": "add", "role": server.helpers},
+    )
+    # alice moderates through the Helpers role but has neither Manage Server nor Manage Roles.
+    res = await fake.invoke(
+        server.alice,
+        "careerbot-config moderator-role",
+        guild=guild,
+        options={"action": "add", "role": cosmetic},
+        bypass_client_checks=True,
+    )
+    assert "Only members with Manage Server" in res.content
+    res = await fake.invoke(
+        server.alice,
+        "careerbot-config path-roles",
+        guild=guild,
+        options={"ai": cosmetic},
+        bypass_client_checks=True,
+    )
+    assert "needs the Manage Roles permission" in res.content
+    assert db_rows(runner.db_path, "SELECT moderator_roles, path_role_ai FROM guild_settings") == [
+        (f"[{server.helpers.id}]", None)
+    ]
+
+
 async def test_missing_manage_roles_is_explained(fake: FakeDiscord, runner: BotRunner) -> None:
     guild = fake.add_guild(name="No roles")  # the bot lacks Manage Roles here
     owner = fake.add_user("owner")
@@ -114,20 +156,32 @@ async def test_mentions_setting_is_honoured(fake: FakeDiscord, runner: BotRunner
     guild = server.guild
     careers = fake.add_text_channel(guild, "careers")
     await runner.start()
+
+    async def answered_in_dm_after(channel: Any) -> None:
+        """Mention in `channel`, then in DMs (always answered); once the DM reply is out, the first was seen."""
+        await fake.send_message(server.alice, channel, "which pays more?", guild=guild)
+        await fake.send_message(server.alice, None, "which pays more?")
+        await fake.wait_dm(server.alice)
+
     await fake.invoke(server.mod, "careerbot-config mentions", guild=guild, options={"enabled": False})
-    await fake.send_message(server.alice, guild.general, "which pays more?", guild=guild)
-    await fake.settle()
-    await runner.bot.storage.schema_version()  # a round trip: the bot has processed the event by now
-    assert db_rows(runner.db_path, "SELECT count(*) FROM faq_queries") == [(0,)]
+    await answered_in_dm_after(guild.general)
+    assert db_rows(runner.db_path, "SELECT source, guild_id FROM faq_queries") == [("mention", None)]
     await fake.invoke(
         server.mod, "careerbot-config mentions", guild=guild, options={"enabled": True, "channel": careers}
     )
-    await fake.send_message(server.alice, guild.general, "which pays more?", guild=guild)
+    await answered_in_dm_after(guild.general)
     await fake.send_message(server.alice, careers, "which pays more?", guild=guild)
     reply = await fake.wait_channel_message(careers.id)
     assert reply.embeds
-    assert db_rows(runner.db_path, "SELECT count(*) FROM faq_queries") == [(1,)]
+    assert db_rows(runner.db_path, "SELECT count(*) FROM faq_queries WHERE guild_id IS NOT NULL") == [(1,)]
     assert [m for m in fake.channel_messages(guild.general.id) if m.author_id == fake.bot_user.id] == []
+    await fake.invoke(
+        server.mod,
+        "careerbot-config mentions",
+        guild=guild,
+        options={"enabled": True, "channel": careers, "remove": True},
+    )
+    assert db_rows(runner.db_path, "SELECT mention_channels FROM guild_settings") == [("[]",)]
 
 
 async def test_mydata_lists_and_forget_removes_only_mine(
@@ -173,6 +227,28 @@ async def test_guild_leave_marks_then_deletes_after_grace(
     swept = await sweep(bot.storage, bot.settings, now + 31 * 86400)
     assert swept.deleted_guilds == [guild.id]
     assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_results") == [(0,)]
+
+
+async def test_servers_left_while_offline_start_their_grace_on_connect(
+    fake: FakeDiscord, runner: BotRunner, server: Server
+) -> None:
+    guild = server.guild
+    await runner.start()
+    await fake.invoke(server.alice, "faq", guild=guild, options={"question": "which pays more"})
+    await runner.stop()
+    await fake.remove_bot_from_guild(guild)  # while the bot is offline: no GUILD_DELETE reaches it
+    bot = await runner.start()
+    await fake.wait_for(
+        lambda: bool(db_rows(runner.db_path, "SELECT 1 FROM guild_settings WHERE left_at IS NOT NULL"))
+    )
+    await runner.stop()
+    await fake.add_bot_to_guild(guild)  # re-added while offline: READY carries it, no on_guild_join
+    bot = await runner.start()
+    await fake.wait_for(
+        lambda: bool(db_rows(runner.db_path, "SELECT 1 FROM guild_settings WHERE left_at IS NULL"))
+    )
+    swept = await sweep(bot.storage, bot.settings, time.time() + 365 * 86400)
+    assert swept.deleted_guilds == []
 
 
 async def test_rejoining_within_grace_keeps_data(

@@ -584,27 +584,44 @@ async def test_faq_queue_groups_similar_wording_per_guild(storage: Storage) -> N
         source="slash",
         now=NOW - DAY,
     )
-    for i, vote in enumerate((-1, -1, 1, 1, 1)):
-        await storage.set_feedback(
+    for i, vote in enumerate((-1, -1, 1, 1, 1)):  # a 👎 points at the question asked, not a copy
+        asked_id = await storage.record_faq_query(
             user_id=uid(60 + i),
-            entry_id="skills",
             guild_id=A,
-            vote=vote,
-            question="which skills first?",
-            now=NOW,
+            question="Which skills first?",
+            entry_id="skills",
+            score=0.9,
+            declined=False,
+            source="slash",
+            now=NOW - DAY,
         )
-    await storage.set_feedback(user_id=uid(70), entry_id="skills", guild_id=B, vote=-1, question="x", now=NOW)
+        await storage.set_feedback(
+            user_id=uid(60 + i), entry_id="skills", guild_id=A, vote=vote, query_id=asked_id, now=NOW
+        )
+    other = await storage.record_faq_query(
+        user_id=uid(70),
+        guild_id=B,
+        question="x",
+        entry_id="skills",
+        score=0.9,
+        declined=False,
+        source="slash",
+        now=NOW,
+    )
+    await storage.set_feedback(
+        user_id=uid(70), entry_id="skills", guild_id=B, vote=-1, query_id=other, now=NOW
+    )
     reader = await storage.open_reader()
     try:
         queue = await faq_queue(reader, guild_id=A, since=NOW - 7 * DAY)
         votes = await faq_votes(reader, guild_id=A)
         assert await faq_queue(reader, guild_id=A, since=NOW) == [
-            stats.FaqGroup("which skills first?", 2, "skills", "downvoted")
+            stats.FaqGroup("Which skills first?", 2, "skills", "downvoted")
         ]
     finally:
         await reader.close()
     assert queue[0] == stats.FaqGroup("What's the salary in Europe?", 4, "salary", "declined")
-    assert queue[1] == stats.FaqGroup("which skills first?", 2, "skills", "downvoted")
+    assert queue[1] == stats.FaqGroup("Which skills first?", 2, "skills", "downvoted")
     assert {g.sample for g in queue[2:]} == {
         "Do I need a PhD for robotics?",
         "Is quantum computing a career?",
