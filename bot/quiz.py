@@ -41,8 +41,7 @@ Status = Literal["active", "completed", "cancelled", "expired", "abandoned"]
 Phase = Literal["main", "tiebreak"]
 
 BAR_CELLS = 10
-REASONS = 3  # per result; a hybrid shows up to HYBRID_REASONS_PER_SIDE from each side instead
-HYBRID_REASONS_PER_SIDE = 2
+REASONS = 3  # per result; a hybrid's include at least one from each side
 SKILLS_MIN, SKILLS_MAX = 3, 5
 HYBRID_SKILLS_MIN = 4  # room for at least two skills from each track
 REASON_TEXT_MAX = 200
@@ -338,10 +337,11 @@ def explain(
     if result.outcome == "hybrid":
         tracks = list(careers.tracks)
         title = HYBRID_TITLE
-        reasons = [
-            *_strongest(pairs, +1, HYBRID_REASONS_PER_SIDE),
-            *_strongest(pairs, -1, HYBRID_REASONS_PER_SIDE),
-        ]
+        # Three reasons, as for a clear result: the strongest pull each way, then the next strongest.
+        ai_side, ml_side = _strongest(pairs, +1, REASONS), _strongest(pairs, -1, REASONS)
+        firsts = [*ai_side[:1], *ml_side[:1]]
+        rest = sorted([*ai_side[1:], *ml_side[1:]], key=lambda r: -abs(r.weight))
+        reasons = [*firsts, *rest][:REASONS]
         hybrid_note: Claim | None = careers.hybrid
         try_next = [t.try_it for t in tracks]
     else:

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     faq_retention_days: int = Field(default=90, ge=1)
     guild_grace_days: int = Field(default=30, ge=0)
     suppression_k: int = Field(default=5, ge=1)
+    # "last-week": moderators' statistics stop at the start of the current UTC week, so comparing two
+    # summaries never isolates one member's answers; "now" includes everything up to the moment.
+    stats_up_to: Literal["last-week", "now"] = "last-week"
     housekeeping_minutes: float = Field(default=60.0, gt=0)
     guild_ready_timeout: float = Field(default=2.0, ge=0)
 

@@ -52,8 +52,8 @@ def about_embed(content: Content, version: str) -> discord.Embed:
         name="What I store",
         value=(
             "Your quiz sessions, answers and results; the FAQ questions you ask (text kept "
-            "for a limited time) and your 👍/👎 votes. Moderators only ever see totals, never who "
-            "answered what."
+            "for a limited time) and your 👍/👎 votes. Moderators see totals, with small groups hidden, "
+            "and the wording of questions I couldn't answer, never who asked or answered what."
         ),
         inline=False,
     )
@@ -100,7 +100,7 @@ def mydata_embed(data: MemberData) -> discord.Embed:
     embed.add_field(name="FAQ votes", value=str(data.faq_votes))
     embed.add_field(name="Path roles given", value=str(data.role_grants))
     embed.add_field(name="First / last activity", value=f"{when(data.first_seen)} / {when(data.last_seen)}")
-    embed.set_footer(text="/careerbot forget deletes all of it. Moderators only see totals, never you.")
+    embed.set_footer(text="/careerbot forget deletes all of it. Moderators see totals, never who you are.")
     return embed
 
 

@@ -17,7 +17,7 @@ PERIOD_TEXT = {
 TREND_WEEKS = 6
 
 
-def summary_embed(s: Summary) -> discord.Embed:
+def summary_embed(s: Summary, *, up_to_last_week: bool) -> discord.Embed:
     k = s.k
     embed = discord.Embed(title=f"Career quiz: {PERIOD_TEXT[s.period]}", colour=BRAND)
     rate = "hidden" if s.completion_rate is None else f"{s.completion_rate:.0%}"
@@ -43,12 +43,19 @@ def summary_embed(s: Summary) -> discord.Embed:
     if len(s.versions) > 1:
         versions = ", ".join(f"`{v}`: {'< ' + str(k) if n is None else n}" for v, n in s.versions.items())
         embed.add_field(name="Quiz versions in this period", value=fit(versions, 1024), inline=False)
-    embed.set_footer(text=fit(SUPPRESSED_NOTE.format(k=k) + " Pick a question below for its answers.", 2048))
+    cutoff = (
+        " Counts run to the end of last week (UTC), so comparing two summaries never singles anyone out."
+        if up_to_last_week
+        else ""
+    )
+    embed.set_footer(
+        text=fit(SUPPRESSED_NOTE.format(k=k) + cutoff + " Pick a question below for its answers.", 2048)
+    )
     return embed
 
 
 def faq_embed(
-    content: Content, groups: list[FaqGroup], votes: list[tuple[str, int, int]], period: str
+    content: Content, groups: list[FaqGroup], votes: list[tuple[str, int, int]], period: str, k: int
 ) -> discord.Embed:
     embed = discord.Embed(title=f"FAQ review: {PERIOD_TEXT.get(period, period)}", colour=BRAND)
     if groups:
@@ -67,6 +74,10 @@ def faq_embed(
         rows = []
         for entry_id, up, down in sorted(votes, key=lambda v: -(v[1] + v[2]))[:15]:
             entry = content.faq.entry(entry_id)
-            rows.append(f"{entry.topic if entry else entry_id}: 👍 {up} · 👎 {down}")
+            rows.append(f"{entry.topic if entry else entry_id}: 👍 {_small(up, k)} · 👎 {_small(down, k)}")
         embed.add_field(name="Votes per answer", value=fit("\n".join(rows), 1024), inline=False)
     return embed
+
+
+def _small(count: int, k: int) -> str:
+    return f"< {k}" if 0 < count < k else str(count)

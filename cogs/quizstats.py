@@ -7,6 +7,7 @@ import io
 import re
 import time
 import zipfile
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -27,6 +28,15 @@ PeriodChoice = Literal["7d", "30d", "90d", "all"]
 PERIOD = app_commands.describe(period="Time window (default: last 30 days)")
 
 
+def stats_end(bot: CareerBot) -> float:
+    """Where statistics stop: now, or the start of this UTC week (see STATS_UP_TO)."""
+    now = time.time()
+    if bot.settings.stats_up_to == "now":
+        return now
+    today = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (today - timedelta(days=today.weekday())).timestamp()
+
+
 async def load_summary(bot: CareerBot, guild_id: int, period: stats.Period) -> stats.Summary:
     """On a separate read-only connection, so members' quiz writes never wait behind it."""
     reader = await bot.storage.open_reader()
@@ -35,7 +45,7 @@ async def load_summary(bot: CareerBot, guild_id: int, period: stats.Period) -> s
             reader,
             guild_id=guild_id,
             period=period,
-            now=time.time(),
+            now=stats_end(bot),
             k=bot.settings.suppression_k,
             quiz=bot.content.quiz,
         )
@@ -122,7 +132,7 @@ class QuizStats(
         outcome_png, funnel_png = await asyncio.to_thread(
             lambda: (stats.outcome_chart(summary), stats.funnel_chart(summary))
         )
-        embed = summary_embed(summary)
+        embed = summary_embed(summary, up_to_last_week=self.bot.settings.stats_up_to == "last-week")
         embed.set_image(url="attachment://outcomes.png")
         view = ui.View(timeout=None)
         view.add_item(
@@ -165,7 +175,7 @@ class QuizStats(
     async def faq(self, interaction: Interaction, period: PeriodChoice = "30d") -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        since = stats.period_start(period, time.time())
+        since = stats.period_start(period, stats_end(self.bot))
         reader = await self.bot.storage.open_reader()
         try:
             groups = await stats.faq_queue(reader, guild_id=interaction.guild_id, since=since)
@@ -173,7 +183,8 @@ class QuizStats(
         finally:
             await reader.close()
         await interaction.followup.send(
-            embed=faq_embed(self.bot.content, groups, votes, period), ephemeral=True
+            embed=faq_embed(self.bot.content, groups, votes, period, self.bot.settings.suppression_k),
+            ephemeral=True,
         )
 
 

@@ -39,7 +39,7 @@ async def community(fake: FakeDiscord, runner: BotRunner) -> dict[str, Any]:
         fake.add_member(a, m)
     outsider = fake.add_user("outsider")
     fake.add_member(b, outsider)
-    await runner.start()
+    await runner.start(stats_up_to="now")
     paths = [AI_PATH] * 6 + [ML_PATH] * 5 + [HYBRID_PATH] * 2
     await asyncio.gather(*(take(fake, a, m, p) for m, p in zip(members, paths, strict=False)))
     await fake.invoke(members[13], "careerquiz", guild=a)
@@ -119,3 +119,16 @@ async def test_faq_review_groups_declined_questions(fake: FakeDiscord, community
     first = value.splitlines()[0]
     assert first.startswith("**2×** declined") and "cuda" in first.lower()
     assert "pizza" in value
+
+
+async def test_by_default_this_weeks_activity_is_not_shown(
+    fake: FakeDiscord, runner: BotRunner, community: dict[str, Any]
+) -> None:
+    await runner.restart()  # the default STATS_UP_TO=last-week
+    res = await fake.invoke(
+        community["mod_a"], "quizstats summary", guild=community["a"], options={"period": "all"}
+    )
+    embed = res.embeds[0]
+    assert "**14** members started" not in embed["description"]
+    assert "AI Engineer: **6" not in str(embed["fields"])
+    assert "end of last week" in embed["footer"]["text"]
