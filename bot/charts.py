@@ -20,7 +20,7 @@ from bot.content import Careers
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 3.6, 100
 SIZE_PX = (int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI))
-AI_COLOUR, ML_COLOUR, MUTED = "#2e86de", "#9b59b6", "#b8c2cc"
+AI_COLOUR, ML_COLOUR, HYBRID_COLOUR, MUTED = "#2e86de", "#9b59b6", "#16a085", "#b8c2cc"
 TRACK_COLOURS = {"ai": AI_COLOUR, "ml": ML_COLOUR}
 
 

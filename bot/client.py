@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -64,12 +65,19 @@ async def answer_error(interaction: discord.Interaction[Any], error: BaseExcepti
     )
     text = f"Something went wrong on my side. If it keeps happening, tell a moderator: reference `{ref}`."
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
+        await say(interaction, text)
     except discord.HTTPException:
         log.warning("could not tell the member about error ref=%s", ref)
+
+
+def setting_cooldown(setting: str) -> Callable[[discord.Interaction[Any]], app_commands.Cooldown | None]:
+    """A per-member cooldown whose length is the named Settings field (0 turns it off)."""
+
+    def factory(interaction: discord.Interaction[Any]) -> app_commands.Cooldown | None:
+        seconds = float(getattr(interaction.client.settings, setting))
+        return app_commands.Cooldown(1, seconds) if seconds > 0 else None
+
+    return factory
 
 
 class CareerTree(app_commands.CommandTree["CareerBot"]):
@@ -77,16 +85,17 @@ class CareerTree(app_commands.CommandTree["CareerBot"]):
         self, interaction: discord.Interaction[CareerBot], error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.CommandOnCooldown):
-            await _say(interaction, f"Easy there: try again in {error.retry_after:.0f} s.")
+            await say(interaction, f"Easy there: try again in {error.retry_after:.0f} s.")
             return
         if isinstance(error, app_commands.CheckFailure):
-            await _say(interaction, str(error) or "You can't use this command here.")
+            await say(interaction, str(error) or "You can't use this command here.")
             return
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         await answer_error(interaction, original)
 
 
-async def _say(interaction: discord.Interaction[Any], text: str) -> None:
+async def say(interaction: discord.Interaction[Any], text: str) -> None:
+    """An ephemeral line to the member, as the response or, once responded, as a followup."""
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=True)
     else:

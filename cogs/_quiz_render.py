@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import discord
 
-from bot.content import Content, FaqEntry
+from bot.content import OUTCOME_NAMES, Content, FaqEntry
 from bot.quiz import Explanation, Step
 from bot.storage import ResultRow
 from cogs._render import HYBRID_COLOUR, TRACK_COLOURS, cite, fit
 
-OUTCOME_NAMES = {"ai": "AI Engineer", "ml": "ML Engineer", "hybrid": "Both paths"}
 FIELD_MAX, DESC_MAX, TOTAL_BUDGET = 1024, 4096, 5800  # Discord's limits, with headroom on the total
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 from discord import ui
 
-from bot.client import answer_error
+from bot.client import answer_error, say
 from bot.quiz import QuizError
 from bot.quiz_service import Progress, faq_followups
 from cogs._quiz_render import question_embed, result_embed
@@ -34,10 +34,7 @@ async def guarded(interaction: Interaction, action: Callable[[], Awaitable[None]
     try:
         await action()
     except QuizError as exc:
-        if interaction.response.is_done():
-            await interaction.followup.send(str(exc), ephemeral=True)
-        else:
-            await interaction.response.send_message(str(exc), ephemeral=True)
+        await say(interaction, str(exc))
     except Exception as exc:
         await answer_error(interaction, exc)
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import discord
 
+from bot import charts
 from bot.compare import Comparison
 from bot.content import Claim, Content
 from bot.storage import GuildSettings, MemberData
 
 BRAND = discord.Colour.from_rgb(88, 101, 242)
-TRACK_COLOURS = {"ai": discord.Colour.from_rgb(46, 134, 222), "ml": discord.Colour.from_rgb(155, 89, 182)}
-HYBRID_COLOUR = discord.Colour.from_rgb(26, 188, 156)
+# The charts' colours, so an embed and its chart agree.
+TRACK_COLOURS = {t: discord.Colour.from_str(hex_) for t, hex_ in charts.TRACK_COLOURS.items()}
+HYBRID_COLOUR = discord.Colour.from_str(charts.HYBRID_COLOUR)
 FIELD_MAX = 1024
 
 

@@ -15,17 +15,12 @@ from bot.compare import Topic, compare
 from cogs._render import comparison_embed
 
 if TYPE_CHECKING:
-    from bot.client import CareerBot
+    from bot.client import CareerBot, setting_cooldown
 
 SALARY_PNG = "salary-ranges.png"
 PUBLIC = app_commands.describe(
     public="Post the answer in the channel for everyone (default: only you see it)"
 )
-
-
-def chart_cooldown(interaction: discord.Interaction[CareerBot]) -> app_commands.Cooldown | None:
-    seconds = interaction.client.settings.chart_cooldown_seconds
-    return app_commands.Cooldown(1, seconds) if seconds > 0 else None
 
 
 async def send_salary(interaction: discord.Interaction[CareerBot], *, public: bool) -> None:
@@ -68,7 +63,7 @@ class Compare(commands.Cog):
         name="salary", description="Base-salary ranges of both paths, with a chart and the caveats"
     )
     @PUBLIC
-    @app_commands.checks.dynamic_cooldown(chart_cooldown)
+    @app_commands.checks.dynamic_cooldown(setting_cooldown("chart_cooldown_seconds"))
     async def salary(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
         await send_salary(interaction, public=public)
 

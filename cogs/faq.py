@@ -13,15 +13,10 @@ from cogs._faq_views import FAQ_DYNAMIC_ITEMS, answer_embed, answer_view, declin
 from cogs._render import fit
 
 if TYPE_CHECKING:
-    from bot.client import CareerBot
+    from bot.client import CareerBot, setting_cooldown
 
 QUESTION_MAX = 300  # the slash option's max_length; mentions are cut to Discord's own 2,000/4,000
 NO_PINGS = discord.AllowedMentions.none()
-
-
-def faq_cooldown(interaction: discord.Interaction[CareerBot]) -> app_commands.Cooldown | None:
-    seconds = interaction.client.settings.faq_cooldown_seconds
-    return app_commands.Cooldown(1, seconds) if seconds > 0 else None
 
 
 class Faq(commands.Cog):
@@ -36,7 +31,7 @@ class Faq(commands.Cog):
     )
     @app_commands.describe(question="Your question, e.g. 'which pays more?' or 'do I need a PhD?'")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    @app_commands.checks.dynamic_cooldown(faq_cooldown)
+    @app_commands.checks.dynamic_cooldown(setting_cooldown("faq_cooldown_seconds"))
     async def faq(
         self,
         interaction: discord.Interaction[CareerBot],

@@ -15,7 +15,7 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot import stats
-from bot.client import answer_error
+from bot.client import answer_error, setting_cooldown
 from cogs._stats_render import faq_embed, summary_embed
 from cogs.moderation import is_moderator
 
@@ -51,11 +51,6 @@ async def load_summary(bot: CareerBot, guild_id: int, period: stats.Period) -> s
         )
     finally:
         await reader.close()
-
-
-def export_cooldown(interaction: Interaction) -> app_commands.Cooldown | None:
-    seconds = interaction.client.settings.export_cooldown_seconds
-    return app_commands.Cooldown(1, seconds) if seconds > 0 else None
 
 
 def fit_attachments(files: dict[str, bytes], limit: int, stem: str) -> list[discord.File]:
@@ -156,7 +151,7 @@ class QuizStats(
         name="export", description="CSV files of the aggregates (no member ids, weeks at finest)"
     )
     @PERIOD
-    @app_commands.checks.dynamic_cooldown(export_cooldown)
+    @app_commands.checks.dynamic_cooldown(setting_cooldown("export_cooldown_seconds"))
     async def export(self, interaction: Interaction, period: PeriodChoice = "30d") -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
