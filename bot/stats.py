@@ -55,7 +55,7 @@ import aiosqlite
 from rapidfuzz import fuzz, process
 
 from bot.charts import AI_COLOUR, ML_COLOUR, MUTED, bar_chart
-from bot.content import Quiz
+from bot.content import OUTCOME_NAMES, Quiz
 
 Period = Literal["7d", "30d", "90d", "all"]
 PERIODS: tuple[Period, ...] = ("7d", "30d", "90d", "all")
@@ -63,7 +63,6 @@ _PERIOD_DAYS: dict[Period, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": 
 DAY = 86400.0
 
 OUTCOMES = ("ai", "ml", "hybrid")
-OUTCOME_NAMES = {"ai": "AI Engineer", "ml": "ML Engineer", "hybrid": "Hybrid"}
 STOPPED = ("abandoned", "cancelled", "expired")
 FUNNEL_PARTS = ("completed", "active", *STOPPED)
 FUNNEL_STAGES = ("started", *FUNNEL_PARTS)
@@ -603,7 +602,7 @@ def export_csvs(summary: Summary) -> dict[str, bytes]:
 # ---------------------------------------------------------------- charts
 
 _OUTCOME_COLOURS = {"ai": AI_COLOUR, "ml": ML_COLOUR, "hybrid": "#16a085"}
-_PERIOD_TEXT: dict[Period, str] = {
+PERIOD_TEXT: dict[Period, str] = {
     "7d": "last 7 days",
     "30d": "last 30 days",
     "90d": "last 90 days",
@@ -617,7 +616,7 @@ def _short(text: str, limit: int = 48) -> str:
 
 def outcome_chart(summary: Summary) -> bytes:
     return bar_chart(
-        f"Quiz results, {_PERIOD_TEXT[summary.period]}",
+        f"Quiz results, {PERIOD_TEXT[summary.period]}",
         [OUTCOME_NAMES[o] for o in OUTCOMES],
         [summary.outcomes[o].count for o in OUTCOMES],
         colours=[_OUTCOME_COLOURS[o] for o in OUTCOMES],
@@ -628,7 +627,7 @@ def outcome_chart(summary: Summary) -> bytes:
 
 def funnel_chart(summary: Summary) -> bytes:
     return bar_chart(
-        f"Quiz funnel, {_PERIOD_TEXT[summary.period]}",
+        f"Quiz funnel, {PERIOD_TEXT[summary.period]}",
         [stage.capitalize() for stage in FUNNEL_STAGES],
         [summary.funnel[stage].count for stage in FUNNEL_STAGES],
         colours=[AI_COLOUR, "#27ae60", MUTED, "#e67e22", "#e67e22", "#e67e22"],

@@ -152,6 +152,8 @@ class Storage:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA synchronous = NORMAL")
+            # Keep the WAL file from growing without bound while long moderator reads hold snapshots.
+            await db.execute("PRAGMA journal_size_limit = 67108864")
             await self._migrate(db)
         except sqlite3.OperationalError as exc:
             await db.close()
@@ -645,10 +647,10 @@ class Storage:
             await db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
         await db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
 
-    async def executemany_for_bench(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Bulk load used only by bench/ seeding (one transaction)."""
-        async with self._tx() as db:
-            await db.executemany(sql, rows)
+    async def checkpoint(self) -> None:
+        """Fold the WAL back into the database (housekeeping), so readers never face a huge log."""
+        async with self._lock:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def counts(self) -> Mapping[str, int]:
         """Row counts per table (for `careerbot check` and tests)."""

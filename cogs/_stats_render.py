@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import discord
 
-from bot.content import Content
-from bot.stats import FUNNEL_STAGES, OUTCOME_NAMES, OUTCOMES, SUPPRESSED_NOTE, FaqGroup, Summary
+from bot.content import OUTCOME_NAMES, Content
+from bot.stats import FUNNEL_STAGES, OUTCOMES, PERIOD_TEXT, SUPPRESSED_NOTE, FaqGroup, Period, Summary
 from cogs._render import BRAND, fit
 
-PERIOD_TEXT = {
-    "7d": "the last 7 days",
-    "30d": "the last 30 days",
-    "90d": "the last 90 days",
-    "all": "all time",
-}
 TREND_WEEKS = 6
 
 
 def summary_embed(s: Summary, *, up_to_last_week: bool) -> discord.Embed:
     k = s.k
-    embed = discord.Embed(title=f"Career quiz: {PERIOD_TEXT[s.period]}", colour=BRAND)
+    embed = discord.Embed(title=f"Career quiz, {PERIOD_TEXT[s.period]}", colour=BRAND)
     rate = "hidden" if s.completion_rate is None else f"{s.completion_rate:.0%}"
     median = "hidden" if s.median_minutes is None else f"{s.median_minutes:.1f} min"
     embed.description = f"**{s.takers.show(k)}** members started · completion **{rate}** · median time to a result **{median}**"
@@ -55,9 +49,9 @@ def summary_embed(s: Summary, *, up_to_last_week: bool) -> discord.Embed:
 
 
 def faq_embed(
-    content: Content, groups: list[FaqGroup], votes: list[tuple[str, int, int]], period: str, k: int
+    content: Content, groups: list[FaqGroup], votes: list[tuple[str, int, int]], period: Period, k: int
 ) -> discord.Embed:
-    embed = discord.Embed(title=f"FAQ review: {PERIOD_TEXT.get(period, period)}", colour=BRAND)
+    embed = discord.Embed(title=f"FAQ review, {PERIOD_TEXT[period]}", colour=BRAND)
     if groups:
         lines = []
         for g in groups:

@@ -11,11 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import cached_salary_chart
+from bot.client import setting_cooldown
 from bot.compare import Topic, compare
 from cogs._render import comparison_embed
 
 if TYPE_CHECKING:
-    from bot.client import CareerBot, setting_cooldown
+    from bot.client import CareerBot
 
 SALARY_PNG = "salary-ranges.png"
 PUBLIC = app_commands.describe(

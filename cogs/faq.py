@@ -9,11 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import setting_cooldown
 from cogs._faq_views import FAQ_DYNAMIC_ITEMS, answer_embed, answer_view, decline_message, topics_view
 from cogs._render import fit
 
 if TYPE_CHECKING:
-    from bot.client import CareerBot, setting_cooldown
+    from bot.client import CareerBot
 
 QUESTION_MAX = 300  # the slash option's max_length; mentions are cut to Discord's own 2,000/4,000
 NO_PINGS = discord.AllowedMentions.none()
