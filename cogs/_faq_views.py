@@ -69,6 +69,19 @@ async def show_entry(interaction: AnyInteraction, entry: FaqEntry) -> None:
     )
 
 
+async def show_entry_id(interaction: AnyInteraction, entry_id: str) -> None:
+    """A topic chosen by button or menu: its answer, or a note when the content no longer has it."""
+    bot: CareerBot = interaction.client
+    try:
+        entry = bot.content.faq.entry(entry_id)
+        if entry is None:
+            await interaction.response.send_message("That topic no longer exists.", ephemeral=True)
+            return
+        await show_entry(interaction, entry)
+    except Exception as exc:
+        await answer_error(interaction, exc)
+
+
 class VoteButton(
     ui.DynamicItem[ui.Button[Any]], template=r"faqv:(?P<entry>[a-z0-9-]+):(?P<vote>up|down):(?P<q>\d+)"
 ):
@@ -125,15 +138,7 @@ class TopicButton(ui.DynamicItem[ui.Button[Any]], template=r"faqt:(?P<entry>[a-z
         return cls(match["entry"])
 
     async def callback(self, interaction: AnyInteraction) -> None:
-        bot: CareerBot = interaction.client
-        try:
-            entry = bot.content.faq.entry(self.entry_id)
-            if entry is None:
-                await interaction.response.send_message("That topic no longer exists.", ephemeral=True)
-                return
-            await show_entry(interaction, entry)
-        except Exception as exc:
-            await answer_error(interaction, exc)
+        await show_entry_id(interaction, self.entry_id)
 
 
 class TopicSelect(ui.DynamicItem[ui.Select[Any]], template=r"faqs:(?P<page>\d)"):
@@ -158,16 +163,8 @@ class TopicSelect(ui.DynamicItem[ui.Select[Any]], template=r"faqs:(?P<page>\d)")
         return cls(int(match["page"]))
 
     async def callback(self, interaction: AnyInteraction) -> None:
-        bot: CareerBot = interaction.client
-        try:
-            values = self.item.values  # filled from the interaction by discord.py
-            entry = bot.content.faq.entry(values[0]) if values else None
-            if entry is None:
-                await interaction.response.send_message("That topic no longer exists.", ephemeral=True)
-                return
-            await show_entry(interaction, entry)
-        except Exception as exc:
-            await answer_error(interaction, exc)
+        values = self.item.values  # filled from the interaction by discord.py
+        await show_entry_id(interaction, values[0] if values else "")
 
 
 FAQ_DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (VoteButton, TopicButton, TopicSelect)
