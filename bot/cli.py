@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import aiohttp
 import discord
 from pydantic import ValidationError
 
@@ -86,6 +87,9 @@ async def _run_bot(settings: Settings, content: Content, *, sync_only: bool, gui
         raise Fatal("Discord refused a privileged intent; careerbot needs none", EXIT_REJECTED) from None
     except StorageError as exc:
         raise Fatal(str(exc)) from None
+    except (aiohttp.ClientError, OSError) as exc:
+        where = settings.discord_api_base_url or "discord.com"
+        raise Fatal(f"cannot reach Discord ({where}): {exc}", EXIT_REJECTED) from None
 
 
 async def _db(settings: Settings, action: str, target: Path | None) -> str:

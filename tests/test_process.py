@@ -209,3 +209,14 @@ async def test_newer_database_schema_is_refused(tmp_path: Path) -> None:
     con.close()
     code, _out, err = await run(env, "db", "migrate")
     assert code == 2 and "schema version 999 is newer" in err and "Traceback" not in err
+
+
+async def test_unreachable_discord_is_one_clear_line(tmp_path: Path) -> None:
+    env = bot_env(
+        tmp_path,
+        DISCORD_TOKEN="x",
+        DISCORD_API_BASE_URL="http://127.0.0.1:9/api/v10",
+        DISCORD_GATEWAY_URL="ws://127.0.0.1:9",
+    )
+    code, _out, err = await run(env, "run")
+    assert code == 1 and "cannot reach Discord (http://127.0.0.1:9/api/v10)" in err and "Traceback" not in err
