@@ -1,0 +1,261 @@
+"""Everything else a server and its members leave behind: FAQ questions and votes, server settings,
+command-sync hashes, path roles, members' own data, and housekeeping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import aiosqlite
+
+from bot.storage_base import StorageBase
+from bot.storage_rows import _SETTINGS_COLUMNS, GuildSettings, MemberData
+
+
+class CommunityTables(StorageBase):
+    async def record_faq_query(
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        question: str,
+        entry_id: str | None,
+        score: float,
+        declined: bool,
+        source: str,
+        now: float,
+    ) -> int:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO faq_queries (user_id, guild_id, question, entry_id, score, declined, source,"
+                " asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (user_id, guild_id, question, entry_id, score, int(declined), source, now),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def set_feedback(
+        self,
+        *,
+        user_id: int,
+        entry_id: str,
+        guild_id: int | None,
+        vote: int,
+        query_id: int | None,
+        now: float,
+    ) -> None:
+        """One vote per member per answer, changeable; it points at the question asked, never copies it."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO faq_feedback (user_id, entry_id, guild_id, vote, query_id, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, entry_id) DO UPDATE SET"
+                " vote = excluded.vote, guild_id = excluded.guild_id, query_id = excluded.query_id,"
+                " updated_at = excluded.updated_at",
+                (user_id, entry_id, guild_id, vote, query_id, now),
+            )
+
+    async def feedback(self, user_id: int, entry_id: str) -> int | None:
+        row = await self._one(
+            "SELECT vote FROM faq_feedback WHERE user_id = ? AND entry_id = ?", (user_id, entry_id)
+        )
+        return int(row["vote"]) if row else None
+
+    async def faq_query_guild(self, query_id: int) -> tuple[bool, int | None]:
+        """(exists, guild id) of a stored question."""
+        row = await self._one("SELECT guild_id FROM faq_queries WHERE id = ?", (query_id,))
+        return (row is not None, row["guild_id"] if row is not None else None)
+
+    async def mark_shared(self, session_id: int, now: float) -> bool:
+        """Claim the one share of a result; False if it was already shared."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE quiz_results SET shared_at = ? WHERE session_id = ? AND shared_at IS NULL",
+                (now, session_id),
+            )
+            return cur.rowcount == 1
+
+    async def unmark_shared(self, session_id: int) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE quiz_results SET shared_at = NULL WHERE session_id = ?", (session_id,))
+
+    async def reconcile_guilds(self, present: Iterable[int], now: float) -> None:
+        """After connecting: servers the bot is in are not departed; servers with data it left while
+        offline start their grace period now (on_guild_remove never fired for them)."""
+        ids = json.dumps(sorted(set(present)))
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE guild_settings SET left_at = NULL WHERE guild_id IN (SELECT value FROM json_each(?))",
+                (ids,),
+            )
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, updated_at, left_at)"
+                " SELECT guild_id, ?, ? FROM (SELECT guild_id FROM quiz_sessions UNION SELECT guild_id FROM faq_queries)"
+                " WHERE guild_id IS NOT NULL AND guild_id NOT IN (SELECT value FROM json_each(?))"
+                " ON CONFLICT (guild_id) DO UPDATE SET left_at = coalesce(guild_settings.left_at, excluded.left_at)",
+                (now, now, ids),
+            )
+
+    # ------------------------------------------------------------ guild settings
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        row = await self._one("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        if row is None:
+            return GuildSettings(guild_id=guild_id)
+        return GuildSettings(
+            guild_id=guild_id,
+            mentions_enabled=bool(row["mentions_enabled"]),
+            mention_channels=tuple(json.loads(row["mention_channels"])),
+            moderator_roles=tuple(json.loads(row["moderator_roles"])),
+            path_role_ai=row["path_role_ai"],
+            path_role_ml=row["path_role_ml"],
+            path_role_hybrid=row["path_role_hybrid"],
+            faq_retention_days=row["faq_retention_days"],
+            session_retention_days=row["session_retention_days"],
+            left_at=row["left_at"],
+        )
+
+    async def update_guild_settings(self, guild_id: int, now: float, **changes: Any) -> GuildSettings:
+        unknown = set(changes) - set(_SETTINGS_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown guild settings: {sorted(unknown)}")
+        values = {
+            k: json.dumps(list(v)) if k in ("mention_channels", "moderator_roles") else v
+            for k, v in changes.items()
+        }
+        values = {k: int(v) if isinstance(v, bool) else v for k, v in values.items()}
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        updates = ", ".join(f"{k} = excluded.{k}" for k in values)
+        # Column names come from the fixed _SETTINGS_COLUMNS allow-list above; values are parameters.
+        sql = (
+            f"INSERT INTO guild_settings (guild_id, updated_at{', ' + cols if cols else ''})"
+            f" VALUES (?, ?{', ' + marks if marks else ''})"
+            f" ON CONFLICT (guild_id) DO UPDATE SET updated_at = excluded.updated_at"
+            f"{', ' + updates if updates else ''}"
+        )
+        async with self._tx() as db:
+            await db.execute(sql, (guild_id, now, *values.values()))
+        return await self.guild_settings(guild_id)
+
+    # ------------------------------------------------------------ command sync
+
+    async def tree_hash(self, application_id: int, scope: str) -> str | None:
+        row = await self._one(
+            "SELECT tree_hash FROM command_sync WHERE application_id = ? AND scope = ?",
+            (application_id, scope),
+        )
+        return str(row["tree_hash"]) if row else None
+
+    async def set_tree_hash(self, application_id: int, scope: str, tree_hash: str, now: float) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO command_sync (application_id, scope, tree_hash, synced_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (application_id, scope) DO UPDATE SET tree_hash = excluded.tree_hash,"
+                " synced_at = excluded.synced_at",
+                (application_id, scope, tree_hash, now),
+            )
+
+    # ------------------------------------------------------------ path roles
+
+    async def record_role_grant(self, guild_id: int, user_id: int, role_id: int, now: float) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO path_role_grants (guild_id, user_id, role_id, granted_at)"
+                " VALUES (?, ?, ?, ?)",
+                (guild_id, user_id, role_id, now),
+            )
+
+    async def role_grants(self, user_id: int) -> list[tuple[int, int]]:
+        rows = await self._all("SELECT guild_id, role_id FROM path_role_grants WHERE user_id = ?", (user_id,))
+        return [(int(r["guild_id"]), int(r["role_id"])) for r in rows]
+
+    # ------------------------------------------------------------ members' own data
+
+    async def member_data(self, user_id: int) -> MemberData:
+        row = await self._one(
+            "SELECT (SELECT count(*) FROM quiz_sessions WHERE user_id = :u) AS sessions,"
+            " (SELECT count(*) FROM quiz_results WHERE user_id = :u) AS results,"
+            " (SELECT count(*) FROM faq_queries WHERE user_id = :u) AS faq_questions,"
+            " (SELECT count(*) FROM faq_feedback WHERE user_id = :u) AS faq_votes,"
+            " (SELECT count(*) FROM path_role_grants WHERE user_id = :u) AS role_grants,"
+            " (SELECT min(t) FROM (SELECT min(started_at) AS t FROM quiz_sessions WHERE user_id = :u"
+            "   UNION ALL SELECT min(asked_at) FROM faq_queries WHERE user_id = :u)) AS first_seen,"
+            " (SELECT max(t) FROM (SELECT max(updated_at) AS t FROM quiz_sessions WHERE user_id = :u"
+            "   UNION ALL SELECT max(asked_at) FROM faq_queries WHERE user_id = :u"
+            "   UNION ALL SELECT max(updated_at) FROM faq_feedback WHERE user_id = :u)) AS last_seen",
+            {"u": user_id},  # type: ignore[arg-type]
+        )
+        assert row is not None
+        return MemberData(**dict(row))
+
+    async def forget_member(self, user_id: int) -> list[tuple[int, int]]:
+        """Delete every row about the member; returns the path roles granted, to take back."""
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT guild_id, role_id FROM path_role_grants WHERE user_id = ?", (user_id,)
+            ) as cur:
+                grants = [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+            # Answers and results go with their sessions (ON DELETE CASCADE).
+            await db.execute("DELETE FROM quiz_results WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM quiz_sessions WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM faq_queries WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM faq_feedback WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM path_role_grants WHERE user_id = ?", (user_id,))
+        return grants
+
+    # ------------------------------------------------------------ housekeeping
+
+    async def purge_faq_queries(self, default_days: int, now: float) -> int:
+        """Drop question text older than each guild's retention (the settings default elsewhere)."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "DELETE FROM faq_queries WHERE asked_at < ? - 86400.0 * coalesce("
+                " (SELECT faq_retention_days FROM guild_settings g WHERE g.guild_id = faq_queries.guild_id), ?)",
+                (now, default_days),
+            )
+            return cur.rowcount
+
+    async def purge_sessions(self, now: float) -> int:
+        """Drop unfinished sessions past a guild's session retention (results are kept until forget)."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "DELETE FROM quiz_sessions WHERE status != 'completed' AND guild_id IN"
+                " (SELECT guild_id FROM guild_settings WHERE session_retention_days IS NOT NULL)"
+                " AND updated_at < ? - 86400.0 * (SELECT session_retention_days FROM guild_settings g"
+                " WHERE g.guild_id = quiz_sessions.guild_id)",
+                (now,),
+            )
+            return cur.rowcount
+
+    async def mark_guild_left(self, guild_id: int, left_at: float | None, now: float) -> None:
+        await self.update_guild_settings(guild_id, now, left_at=left_at)
+
+    async def delete_departed_guilds(self, left_before: float) -> list[int]:
+        rows = await self._all(
+            "SELECT guild_id FROM guild_settings WHERE left_at IS NOT NULL AND left_at < ?", (left_before,)
+        )
+        gone = [int(r["guild_id"]) for r in rows]
+        async with self._tx() as db:
+            for gid in gone:
+                await self._delete_guild(db, gid)
+        return gone
+
+    @staticmethod
+    async def _delete_guild(db: aiosqlite.Connection, guild_id: int) -> None:
+        for table in ("quiz_results", "quiz_sessions", "faq_queries", "faq_feedback", "path_role_grants"):
+            # Table names come from the fixed tuple above.
+            await db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
+        await db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+
+    async def checkpoint(self) -> None:
+        """Fold the WAL back into the database (housekeeping), so readers never face a huge log."""
+        async with self._lock:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def counts(self) -> Mapping[str, int]:
+        """Row counts per table (for `careerbot check` and tests)."""
+        out: dict[str, int] = {}
+        for table in ("quiz_sessions", "quiz_answers", "quiz_results", "faq_queries", "faq_feedback"):
+            row = await self._one(f"SELECT count(*) AS n FROM {table}")
+            out[table] = int(row["n"]) if row else 0
+        return out

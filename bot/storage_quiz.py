@@ -1,0 +1,179 @@
+"""Quiz sessions, answers and results."""
+
+from __future__ import annotations
+
+import json
+
+from bot.storage_base import StorageBase
+from bot.storage_rows import ResultRow, SessionRow, _result, _session
+
+
+class QuizTables(StorageBase):
+    async def active_session(self, user_id: int) -> SessionRow | None:
+        return _session(
+            await self._one("SELECT * FROM quiz_sessions WHERE user_id = ? AND status = 'active'", (user_id,))
+        )
+
+    async def session(self, session_id: int) -> SessionRow | None:
+        return _session(await self._one("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,)))
+
+    async def start_session(
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        origin_channel_id: int | None,
+        quiz_version: str,
+        mode: str,
+        now: float,
+    ) -> SessionRow:
+        """Open a new session; a member's previous active one becomes 'abandoned' in the same transaction."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?, finished_at = ?"
+                " WHERE user_id = ? AND status = 'active'",
+                (now, now, user_id),
+            )
+            rows = await db.execute_fetchall(
+                "INSERT INTO quiz_sessions (user_id, guild_id, origin_channel_id, quiz_version, status,"
+                " position, mode, started_at, updated_at) VALUES (?, ?, ?, ?, 'active', 0, ?, ?, ?) RETURNING *",
+                (user_id, guild_id, origin_channel_id, quiz_version, mode, now, now),
+            )
+        row = _session(next(iter(rows)))
+        assert row is not None
+        return row
+
+    async def session_with_answers(self, session_id: int) -> tuple[SessionRow, dict[str, str]] | None:
+        """A session and its answers in one query (one hop on the click path)."""
+        row = await self._one(
+            "SELECT s.*, (SELECT json_group_object(question_id, option_id) FROM quiz_answers a"
+            " WHERE a.session_id = s.id) AS answers_json FROM quiz_sessions s WHERE s.id = ?",
+            (session_id,),
+        )
+        if row is None:
+            return None
+        data = dict(row)
+        answers = json.loads(data.pop("answers_json") or "{}")
+        return SessionRow(**data), answers
+
+    async def answers(self, session_id: int) -> dict[str, str]:
+        rows = await self._all(
+            "SELECT question_id, option_id FROM quiz_answers WHERE session_id = ?", (session_id,)
+        )
+        return {r["question_id"]: r["option_id"] for r in rows}
+
+    async def save_progress(
+        self,
+        session_id: int,
+        *,
+        expect_position: int,
+        position: int,
+        status: str,
+        now: float,
+        answer: tuple[str, str] | None = None,
+    ) -> SessionRow | None:
+        """Write an answer and the new position atomically; returns the moved session.
+
+        Guarded by the position the engine computed from: if another click moved the session first
+        (a double click racing itself), nothing is written and None is returned.
+        """
+        async with self._tx() as db:
+            rows = await db.execute_fetchall(
+                "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?,"
+                " finished_at = CASE WHEN ? = 'active' THEN NULL ELSE ? END"
+                " WHERE id = ? AND status = 'active' AND position = ? RETURNING *",
+                (position, status, now, status, now, session_id, expect_position),
+            )
+            moved = _session(next(iter(rows), None))
+            if moved is None:
+                return None
+            if answer is not None:
+                await db.execute(
+                    "INSERT INTO quiz_answers (session_id, question_id, option_id, answered_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (session_id, question_id)"
+                    " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at",
+                    (session_id, answer[0], answer[1], now),
+                )
+        return moved
+
+    async def set_status(self, session_id: int, status: str, now: float) -> bool:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE quiz_sessions SET status = ?, updated_at = ?, finished_at = ?"
+                " WHERE id = ? AND status = 'active'",
+                (status, now, now, session_id),
+            )
+            return cur.rowcount == 1
+
+    async def set_session_message(
+        self, session_id: int, channel_id: int | None, message_id: int | None
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE quiz_sessions SET message_channel_id = ?, message_id = ? WHERE id = ?",
+                (channel_id, message_id, session_id),
+            )
+
+    async def set_session_mode(self, session_id: int, mode: str) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE quiz_sessions SET mode = ? WHERE id = ?", (mode, session_id))
+
+    async def expire_idle(self, idle_before: float, now: float) -> int:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE quiz_sessions SET status = 'expired', finished_at = ?"
+                " WHERE status = 'active' AND updated_at < ?",
+                (now, idle_before),
+            )
+            return cur.rowcount
+
+    async def complete_session(
+        self,
+        session_id: int,
+        *,
+        expect_position: int,
+        position: int,
+        answer: tuple[str, str],
+        outcome: str,
+        fit_ai: int,
+        fit_ml: int,
+        content_version: str,
+        now: float,
+    ) -> ResultRow | None:
+        """Record the last answer, close the session and store its result in one transaction."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE quiz_sessions SET position = ?, status = 'completed', updated_at = ?, finished_at = ?"
+                " WHERE id = ? AND status = 'active' AND position = ?",
+                (position, now, now, session_id, expect_position),
+            )
+            if cur.rowcount != 1:
+                return None
+            await db.execute(
+                "INSERT INTO quiz_answers (session_id, question_id, option_id, answered_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (session_id, question_id)"
+                " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at",
+                (session_id, answer[0], answer[1], now),
+            )
+            rows = await db.execute_fetchall(
+                "INSERT INTO quiz_results (session_id, user_id, guild_id, outcome, fit_ai, fit_ml,"
+                " quiz_version, content_version, started_at, completed_at)"
+                " SELECT id, user_id, guild_id, ?, ?, ?, quiz_version, ?, started_at, ? FROM quiz_sessions"
+                " WHERE id = ? RETURNING *",
+                (outcome, fit_ai, fit_ml, content_version, now, session_id),
+            )
+            return _result(next(iter(rows), None))
+
+    async def result_for_session(self, session_id: int) -> ResultRow | None:
+        return _result(await self._one("SELECT * FROM quiz_results WHERE session_id = ?", (session_id,)))
+
+    async def latest_result(self, user_id: int, *, before_session: int | None = None) -> ResultRow | None:
+        """The member's newest result, or the newest before a given session (for "since last time")."""
+        bound = before_session if before_session is not None else 2**63 - 1
+        return _result(
+            await self._one(
+                "SELECT * FROM quiz_results WHERE user_id = ? AND session_id < ?"
+                " ORDER BY completed_at DESC, id DESC LIMIT 1",
+                (user_id, bound),
+            )
+        )
