@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.content import Quiz, load_content
-from bot.stats import PERIODS, Period, Summary, export_csvs, summary
+from bot.stats import PERIODS, Period, Summary, summary
+from bot.stats_export import export_csvs
 from bot.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[1]

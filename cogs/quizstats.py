@@ -14,7 +14,7 @@ import discord
 from discord import app_commands, ui
 from discord.ext import commands
 
-from bot import stats
+from bot import faq_review, stats, stats_export
 from bot.client import answer_error, setting_cooldown
 from cogs._stats_render import faq_embed, summary_embed
 from cogs.moderation import is_moderator
@@ -91,7 +91,7 @@ class QuestionSelect(ui.DynamicItem[ui.Select[Any]], template=r"qst:(?P<period>7
             await interaction.response.defer(ephemeral=True, thinking=True)
             summary = await load_summary(bot, interaction.guild_id, self.period)  # type: ignore[arg-type]
             question_id = self.item.values[0]
-            png = await asyncio.to_thread(stats.question_chart, summary, question_id)
+            png = await asyncio.to_thread(stats_export.question_chart, summary, question_id)
             q = next(q for q in summary.questions if q.id == question_id)
             lines = [f"{q.labels[o]}: **{cell.show(summary.k)}**" for o, cell in q.options.items()]
             embed = discord.Embed(title=q.prompt[:256], description="\n".join(lines)[:4000])
@@ -125,7 +125,7 @@ class QuizStats(
         await interaction.response.defer(ephemeral=True, thinking=True)
         summary = await load_summary(self.bot, interaction.guild_id, period)
         outcome_png, funnel_png = await asyncio.to_thread(
-            lambda: (stats.outcome_chart(summary), stats.funnel_chart(summary))
+            lambda: (stats_export.outcome_chart(summary), stats_export.funnel_chart(summary))
         )
         embed = summary_embed(summary, up_to_last_week=self.bot.settings.stats_up_to == "last-week")
         embed.set_image(url="attachment://outcomes.png")
@@ -156,7 +156,9 @@ class QuizStats(
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         summary = await load_summary(self.bot, interaction.guild_id, period)
-        files = fit_attachments(stats.export_csvs(summary), interaction.filesize_limit, f"quizstats-{period}")
+        files = fit_attachments(
+            stats_export.export_csvs(summary), interaction.filesize_limit, f"quizstats-{period}"
+        )
         await interaction.followup.send(
             f'Aggregates for {period}; counts under {summary.k} members show as "< {summary.k}".',
             files=files,
@@ -173,8 +175,8 @@ class QuizStats(
         since = stats.period_start(period, stats_end(self.bot))
         reader = await self.bot.storage.open_reader()
         try:
-            groups = await stats.faq_queue(reader, guild_id=interaction.guild_id, since=since)
-            votes = await stats.faq_votes(reader, guild_id=interaction.guild_id)
+            groups = await faq_review.faq_queue(reader, guild_id=interaction.guild_id, since=since)
+            votes = await faq_review.faq_votes(reader, guild_id=interaction.guild_id)
         finally:
             await reader.close()
         await interaction.followup.send(

@@ -8,12 +8,11 @@ import csv
 import io
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 import pytest
@@ -22,8 +21,19 @@ from hypothesis import strategies as st
 
 import bot.stats as stats
 from bot.content import Content, Quiz, load_content
-from bot.stats import Cell, Group, Summary, export_csvs, faq_queue, faq_votes, hidden_cells, summary, suppress
+from bot.faq_review import FaqGroup, faq_queue, faq_votes
+from bot.stats import Summary, summary
+from bot.stats_export import (
+    export_csvs,
+    funnel_bars,
+    funnel_chart,
+    outcome_bars,
+    outcome_chart,
+    question_bars,
+    question_chart,
+)
 from bot.storage import Storage
+from bot.suppression import Cell, Group, hidden_cells, suppress
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1795694400.0  # Thursday 2026-11-26 12:00 UTC
@@ -517,36 +527,19 @@ async def test_export_matches_summary_and_holds_aggregates_only(
         assert date.fromisoformat(day).weekday() == 0  # week starts only
 
 
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    calls: list[dict[str, Any]] = []
-
-    def fake_bar_chart(title: str, labels: Any, values: Any, **kw: Any) -> bytes:
-        calls.append({"title": title, "labels": list(labels), "values": list(values), **kw})
-        return b"\x89PNG"
-
-    monkeypatch.setattr(stats, "bar_chart", fake_bar_chart)
-    yield calls
-
-
-async def test_charts_draw_hidden_cells_as_stubs(
-    reader: aiosqlite.Connection, quiz: Quiz, drawn: list[dict[str, Any]]
-) -> None:
+async def test_charts_draw_hidden_cells_as_stubs(reader: aiosqlite.Connection, quiz: Quiz) -> None:
     s = await run(reader, quiz, "30d", k=5)
-    stats.outcome_chart(s)
-    stats.funnel_chart(s)
-    stats.question_chart(s, "impact")
-    outcome, funnel, question = drawn
-    assert outcome["values"] == [6, None, None] and outcome["hidden_label"] == "< 5"
-    assert funnel["values"] == [17, 10, None, None, None, None]
-    assert question["values"] == [6, None, None] and "< 5" in question["xlabel"]
+    outcome, funnel, question = outcome_bars(s), funnel_bars(s), question_bars(s, "impact")
+    assert outcome.values == [6, None, None] and outcome.hidden_label == "< 5"
+    assert funnel.values == [17, 10, None, None, None, None]
+    assert question.values == [6, None, None] and "< 5" in question.xlabel
     with pytest.raises(KeyError):
-        stats.question_chart(s, "no-such-question")
+        question_chart(s, "no-such-question")
 
 
 async def test_charts_render_png(reader: aiosqlite.Connection, quiz: Quiz) -> None:
     s = await run(reader, quiz, "30d", k=5)
-    for png in (stats.outcome_chart(s), stats.funnel_chart(s), stats.question_chart(s, "work-style")):
+    for png in (outcome_chart(s), funnel_chart(s), question_chart(s, "work-style")):
         assert png.startswith(b"\x89PNG")
 
 
@@ -616,12 +609,12 @@ async def test_faq_queue_groups_similar_wording_per_guild(storage: Storage) -> N
         queue = await faq_queue(reader, guild_id=A, since=NOW - 7 * DAY)
         votes = await faq_votes(reader, guild_id=A)
         assert await faq_queue(reader, guild_id=A, since=NOW) == [
-            stats.FaqGroup("Which skills first?", 2, "skills", "downvoted")
+            FaqGroup("Which skills first?", 2, "skills", "downvoted")
         ]
     finally:
         await reader.close()
-    assert queue[0] == stats.FaqGroup("What's the salary in Europe?", 4, "salary", "declined")
-    assert queue[1] == stats.FaqGroup("Which skills first?", 2, "skills", "downvoted")
+    assert queue[0] == FaqGroup("What's the salary in Europe?", 4, "salary", "declined")
+    assert queue[1] == FaqGroup("Which skills first?", 2, "skills", "downvoted")
     assert {g.sample for g in queue[2:]} == {
         "Do I need a PhD for robotics?",
         "Is quantum computing a career?",

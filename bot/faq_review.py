@@ -1,0 +1,128 @@
+"""The FAQ review queue: declined and 👎'd questions grouped by wording, and votes per entry."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import aiosqlite
+from rapidfuzz import fuzz, process
+
+from bot.stats import _rows
+
+FAQ_TEXTS_MAX = 2000  # distinct wordings clustered per call: bounds the Python side on a busy server
+FAQ_SIMILAR = 85  # rapidfuzz ratio (0-100) between normalised wordings to count as the same question
+_PUNCT = re.compile(r"[^\w\s]+")
+
+
+@dataclass(frozen=True)
+class FaqGroup:
+    sample: str  # the group's most frequent wording
+    count: int
+    closest_entry: str | None  # the entry most often given (downvoted) or best candidate (declined)
+    kind: Literal["declined", "downvoted"]
+
+
+_FAQ_SQL = """
+    SELECT 'declined', question, entry_id, count(*) AS n FROM faq_queries
+    WHERE guild_id = :guild AND declined = 1 AND asked_at >= :since
+    GROUP BY question, entry_id
+    UNION ALL
+    SELECT 'downvoted', q.question, f.entry_id, count(*) AS n
+    FROM faq_feedback AS f JOIN faq_queries AS q ON q.id = f.query_id
+    WHERE f.guild_id = :guild AND q.guild_id = :guild AND f.vote = -1 AND f.updated_at >= :since
+    GROUP BY q.question, f.entry_id
+    ORDER BY n DESC LIMIT :cap
+"""
+
+
+def normalise_question(text: str) -> str:
+    """Lowercase, punctuation out, tokens sorted and deduplicated: word order and repeats don't matter."""
+    return " ".join(sorted(set(_PUNCT.sub(" ", text.lower()).split())))
+
+
+@dataclass
+class _Cluster:
+    wordings: Counter[str] = field(default_factory=Counter)
+    entries: Counter[str] = field(default_factory=Counter)
+
+    def add(self, text: str, entry: str | None, n: int) -> None:
+        self.wordings[text.strip()] += n
+        if entry is not None:
+            self.entries[entry] += n
+
+    @property
+    def count(self) -> int:
+        return sum(self.wordings.values())
+
+
+def _most_frequent(counter: Counter[str]) -> str:
+    """Ties by text, so the same rows always give the same answer whatever order SQL returned."""
+    return min(counter.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
+def _cluster(items: Iterable[tuple[str, str | None, int]]) -> list[_Cluster]:
+    """Greedy leader clustering, most frequent wording first.
+
+    Plain ratio on the normalised form, not token_set_ratio: the latter scores a subset as 100, so
+    "salary" would swallow "salary in europe vs us" and every other question mentioning salary.
+    """
+    by_key: dict[str, list[tuple[str, str | None, int]]] = defaultdict(list)
+    for text, entry, n in items:
+        by_key[normalise_question(text)].append((text, entry, n))
+    leaders: list[str] = []
+    clusters: dict[str, _Cluster] = {}
+    for key in sorted(by_key, key=lambda key: (-sum(n for _, _, n in by_key[key]), key)):
+        match = (
+            process.extractOne(key, leaders, scorer=fuzz.ratio, score_cutoff=FAQ_SIMILAR) if leaders else None
+        )
+        leader = match[0] if match else key
+        if match is None:
+            leaders.append(key)
+            clusters[key] = _Cluster()
+        for text, entry, n in by_key[key]:
+            clusters[leader].add(text, entry, n)
+    return list(clusters.values())
+
+
+async def faq_queue(
+    db: aiosqlite.Connection, *, guild_id: int, since: float | None, limit: int = 15
+) -> list[FaqGroup]:
+    """Declined questions and 👎'd answers, similar wordings grouped, most frequent first."""
+    params = {"guild": guild_id, "since": -math.inf if since is None else since, "cap": FAQ_TEXTS_MAX}
+    by_kind: dict[str, list[tuple[str, str | None, int]]] = defaultdict(list)
+    for kind, question, entry, n in await _rows(db, _FAQ_SQL, params):
+        by_kind[kind].append((question, entry, n))
+    # Up to ~150 ms of fuzzy matching at FAQ_TEXTS_MAX: off the event loop.
+    return await asyncio.to_thread(_faq_groups, by_kind, limit)
+
+
+def _faq_groups(by_kind: Mapping[str, list[tuple[str, str | None, int]]], limit: int) -> list[FaqGroup]:
+    groups = [
+        FaqGroup(
+            sample=_most_frequent(c.wordings),
+            count=c.count,
+            closest_entry=_most_frequent(c.entries) if c.entries else None,
+            kind="declined" if kind == "declined" else "downvoted",
+        )
+        for kind, items in by_kind.items()
+        for c in _cluster(items)
+    ]
+    groups.sort(key=lambda g: (-g.count, g.kind, g.sample))
+    return groups[:limit]
+
+
+async def faq_votes(db: aiosqlite.Connection, *, guild_id: int) -> list[tuple[str, int, int]]:
+    """(entry_id, 👍, 👎) per entry voted on in this guild."""
+    rows = await _rows(
+        db,
+        "SELECT entry_id, sum(vote = 1), sum(vote = -1) FROM faq_feedback WHERE guild_id = :guild"
+        " GROUP BY entry_id ORDER BY entry_id",
+        {"guild": guild_id},
+    )
+    return [(str(entry), int(up), int(down)) for entry, up, down in rows]
