@@ -36,9 +36,12 @@ pytest: $(VENV)/.installed-dev
 
 test: lint typecheck pytest
 
+# Each prints its figures beside a baseline measured in the same run (see README, Performance).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.faq
+	$(BIN)/python -m bench.quiz_load
+	$(BIN)/python -m bench.stats
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
