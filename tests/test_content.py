@@ -143,3 +143,35 @@ def test_prompt_typo_keeps_quiz_version_but_weight_change_does_not(tmp_path: Pat
     except ContentError:
         return  # the change broke the AI->ML scale: validation caught it, which is also fine
     assert reweighted.quiz_version != base.quiz_version
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9$ ]+", " ", text.lower().replace("-", " ")).split()
+
+
+def test_no_run_of_six_words_is_copied_from_the_article() -> None:
+    """Content is the project's own words: no 6-word run of the article, except its title when named."""
+    content = load_content(DATA)
+    article = _words(ARTICLE.read_text())
+    runs = {tuple(article[i : i + 6]) for i in range(len(article) - 5)}
+    title = " ".join(_words(content.careers.article.title))
+    texts: dict[str, str] = {f"faq:{e.id}": e.answer for e in content.faq.entries}
+    for track in content.careers.tracks:
+        claims = [
+            track.tagline,
+            *track.what_they_do,
+            *track.daily_work,
+            *track.entry,
+            *track.outlook,
+            *track.switch_in,
+        ]
+        texts |= {f"careers:{track.id}:{i}": c.text for i, c in enumerate(claims)}
+        texts |= {f"careers:{track.id}:skill:{s.id}": s.why for s in track.skills}
+    for q in content.quiz.all_questions:
+        texts[f"quiz:{q.id}"] = " ".join([q.prompt, q.detail, *(o.label for o in q.options)])
+    copied = []
+    for where, text in texts.items():
+        words = _words(text.replace(content.careers.article.title, " "))
+        hits = [" ".join(words[i : i + 6]) for i in range(len(words) - 5) if tuple(words[i : i + 6]) in runs]
+        copied += [f"{where}: {h}" for h in hits if h not in title]
+    assert copied == [], "copied from the article:\n" + "\n".join(copied)
