@@ -30,12 +30,13 @@ class FaqGroup:
 
 _FAQ_SQL = """
     SELECT 'declined', question, entry_id, count(*) AS n FROM faq_queries
-    WHERE guild_id = :guild AND declined = 1 AND asked_at >= :since
+    WHERE guild_id = :guild AND declined = 1 AND asked_at >= :since AND asked_at <= :until
     GROUP BY question, entry_id
     UNION ALL
     SELECT 'downvoted', q.question, f.entry_id, count(*) AS n
     FROM faq_feedback AS f JOIN faq_queries AS q ON q.id = f.query_id
-    WHERE f.guild_id = :guild AND q.guild_id = :guild AND f.vote = -1 AND f.updated_at >= :since
+    WHERE f.guild_id = :guild AND q.guild_id = :guild AND f.vote = -1
+        AND f.updated_at >= :since AND f.updated_at <= :until
     GROUP BY q.question, f.entry_id
     ORDER BY n DESC LIMIT :cap
 """
@@ -91,10 +92,15 @@ def _cluster(items: Iterable[tuple[str, str | None, int]]) -> list[_Cluster]:
 
 
 async def faq_queue(
-    db: aiosqlite.Connection, *, guild_id: int, since: float | None, limit: int = 15
+    db: aiosqlite.Connection, *, guild_id: int, since: float | None, until: float = math.inf, limit: int = 15
 ) -> list[FaqGroup]:
-    """Declined questions and 👎'd answers, similar wordings grouped, most frequent first."""
-    params = {"guild": guild_id, "since": -math.inf if since is None else since, "cap": FAQ_TEXTS_MAX}
+    """Declined questions and 👎'd answers in [since, until], similar wordings grouped, most frequent first."""
+    params = {
+        "guild": guild_id,
+        "since": -math.inf if since is None else since,
+        "until": until,
+        "cap": FAQ_TEXTS_MAX,
+    }
     by_kind: dict[str, list[tuple[str, str | None, int]]] = defaultdict(list)
     for kind, question, entry, n in await _rows(db, _FAQ_SQL, params):
         by_kind[kind].append((question, entry, n))
@@ -117,12 +123,14 @@ def _faq_groups(by_kind: Mapping[str, list[tuple[str, str | None, int]]], limit:
     return groups[:limit]
 
 
-async def faq_votes(db: aiosqlite.Connection, *, guild_id: int) -> list[tuple[str, int, int]]:
-    """(entry_id, 👍, 👎) per entry voted on in this guild."""
+async def faq_votes(
+    db: aiosqlite.Connection, *, guild_id: int, since: float | None = None, until: float = math.inf
+) -> list[tuple[str, int, int]]:
+    """(entry_id, 👍, 👎) per entry, over votes last cast or changed in [since, until], in this guild."""
     rows = await _rows(
         db,
         "SELECT entry_id, sum(vote = 1), sum(vote = -1) FROM faq_feedback WHERE guild_id = :guild"
-        " GROUP BY entry_id ORDER BY entry_id",
-        {"guild": guild_id},
+        " AND updated_at >= :since AND updated_at <= :until GROUP BY entry_id ORDER BY entry_id",
+        {"guild": guild_id, "since": -math.inf if since is None else since, "until": until},
     )
     return [(str(entry), int(up), int(down)) for entry, up, down in rows]

@@ -115,10 +115,16 @@ class Summary:
 # One session per member. SQLite fills bare columns (id, status, quiz_version) from the row holding
 # the max(), a documented guarantee for a single min()/max() aggregate. Completed sessions rank
 # above every start time (1e10 s is the year 2286), so the latest completed one wins, else the latest.
+# A session that finished after :now is shown as it stood at :now (active): with STATS_UP_TO at the
+# start of the week, a member finishing this week changes nothing a moderator can see until next week.
 _REP_SESSIONS = """
     SELECT id, status, quiz_version, max((status = 'completed') * 1e10 + started_at) AS _rank
-    FROM quiz_sessions
-    WHERE guild_id = :guild AND started_at >= :since AND started_at <= :now
+    FROM (
+        SELECT id, user_id, quiz_version, started_at,
+               CASE WHEN finished_at > :now THEN 'active' ELSE status END AS status
+        FROM quiz_sessions
+        WHERE guild_id = :guild AND started_at >= :since AND started_at <= :now
+    )
     GROUP BY user_id
 """
 
@@ -126,7 +132,7 @@ _REP_SESSIONS = """
 _REP_RESULTS = """
     SELECT session_id, outcome, completed_at, completed_at - started_at AS secs, max(started_at) AS _latest
     FROM quiz_results
-    WHERE guild_id = :guild AND started_at >= :since AND started_at <= :now
+    WHERE guild_id = :guild AND started_at >= :since AND started_at <= :now AND completed_at <= :now
     GROUP BY user_id
 """
 

@@ -250,7 +250,9 @@ class CommunityTables(StorageBase):
     async def checkpoint(self) -> None:
         """Fold the WAL back into the database (housekeeping), so readers never face a huge log."""
         async with self._lock:
-            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # PASSIVE never waits for a moderator's long read, so members' writes never queue behind it;
+            # journal_size_limit trims the file once the log is folded back.
+            await self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def counts(self) -> Mapping[str, int]:
         """Row counts per table (for `careerbot check` and tests)."""

@@ -119,7 +119,12 @@ async def share(interaction: Interaction, channel_id: int | None, result: Result
     if channel_id is None:
         raise UnknownSession()
     await interaction.response.defer(ephemeral=True, thinking=True)
-    channel = bot.get_channel(channel_id)
+    channel: object = bot.get_channel(channel_id)
+    if channel is None:  # not cached, e.g. an archived thread: ask Discord
+        try:
+            channel = await bot.fetch_channel(channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            channel = None
     if not isinstance(channel, discord.abc.Messageable):
         await interaction.followup.send(
             "I can't reach that channel any more, so nothing was shared.", ephemeral=True

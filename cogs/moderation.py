@@ -151,14 +151,22 @@ class Config(
     ) -> None:
         assert interaction.guild is not None
         channels = list((await self.bot.storage.guild_settings(interaction.guild.id)).mention_channels)
+        if remove and channel is None:
+            await interaction.response.send_message("Name the channel to take off the list.", ephemeral=True)
+            return
+        note = "Mention answers updated."
         if channel is not None and remove:
             channels = [c for c in channels if c != channel.id]
+            if not channels and enabled:
+                # An empty list means "everywhere": removing the last channel must not widen the setting.
+                enabled = False
+                note = "That was the last listed channel, so mention answers are now off everywhere."
         elif enabled and channel is not None and channel.id not in channels:
             channels.append(channel.id)
         elif enabled and channel is None:
             channels = []  # on everywhere
         await self._update(interaction, mentions_enabled=enabled, mention_channels=channels)
-        await self._reply(interaction, "Mention answers updated.")
+        await self._reply(interaction, note)
 
     @app_commands.command(
         name="retention", description="Days to keep FAQ question text and unfinished quiz sessions"

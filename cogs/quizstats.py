@@ -172,11 +172,16 @@ class QuizStats(
     async def faq(self, interaction: Interaction, period: PeriodChoice = "30d") -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        since = stats.period_start(period, stats_end(self.bot))
+        until = stats_end(self.bot)  # the same cut-off as the summary: no one's question shows at once
+        since = stats.period_start(period, until)
         reader = await self.bot.storage.open_reader()
         try:
-            groups = await faq_review.faq_queue(reader, guild_id=interaction.guild_id, since=since)
-            votes = await faq_review.faq_votes(reader, guild_id=interaction.guild_id)
+            groups = await faq_review.faq_queue(
+                reader, guild_id=interaction.guild_id, since=since, until=until
+            )
+            votes = await faq_review.faq_votes(
+                reader, guild_id=interaction.guild_id, since=since, until=until
+            )
         finally:
             await reader.close()
         await interaction.followup.send(

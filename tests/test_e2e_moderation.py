@@ -181,7 +181,10 @@ async def test_mentions_setting_is_honoured(fake: FakeDiscord, runner: BotRunner
         guild=guild,
         options={"enabled": True, "channel": careers, "remove": True},
     )
-    assert db_rows(runner.db_path, "SELECT mention_channels FROM guild_settings") == [("[]",)]
+    # The last listed channel removed: off everywhere, never silently "on everywhere".
+    assert db_rows(runner.db_path, "SELECT mentions_enabled, mention_channels FROM guild_settings") == [
+        (0, "[]")
+    ]
 
 
 async def test_mydata_lists_and_forget_removes_only_mine(
