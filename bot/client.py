@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -68,6 +69,30 @@ async def answer_error(interaction: discord.Interaction[Any], error: BaseExcepti
         await say(interaction, text)
     except discord.HTTPException:
         log.warning("could not tell the member about error ref=%s", ref)
+
+
+# Acknowledge by then at the latest: Discord fails an interaction after 3 s; clocks and networks need slack.
+ACK_BUDGET_SECONDS = 2.0
+
+
+async def within_budget(interaction: discord.Interaction[Any], task: asyncio.Future[Any]) -> bool:
+    """Wait for ``task`` until the acknowledgement budget of this interaction runs out; True if it finished."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    done, _ = await asyncio.wait({task}, timeout=max(0.0, ACK_BUDGET_SECONDS - age))
+    return task in done
+
+
+async def reply_in_time(
+    interaction: discord.Interaction[Any], work: Awaitable[dict[str, Any]], *, ephemeral: bool = True
+) -> None:
+    """Reply with what ``work`` builds: directly when it is quick (the usual case, one request), or
+    deferred ("thinking…") first when it runs late, so the member never sees "This interaction failed"."""
+    task = asyncio.ensure_future(work)
+    if await within_budget(interaction, task):
+        await interaction.response.send_message(**task.result(), ephemeral=ephemeral)
+        return
+    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    await interaction.followup.send(**await task, ephemeral=ephemeral)
 
 
 def setting_cooldown(setting: str) -> Callable[[discord.Interaction[Any]], app_commands.Cooldown | None]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 from discord import ui
 
-from bot.client import answer_error, say
+from bot.client import answer_error, say, within_budget
 from bot.quiz import QuizError
 from bot.quiz_service import Progress, faq_followups
 from cogs._quiz_render import question_embed, result_embed
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from bot.client import CareerBot
 
 Interaction = discord.Interaction["CareerBot"]
-# Acknowledge by then at the latest: Discord's limit is 3 s, and clocks and networks need slack.
-ACK_BUDGET_SECONDS = 2.0
 # discord.py types DynamicItem hooks against any client; our items always run under CareerBot.
 AnyInteraction = discord.Interaction[Any]
 
@@ -89,9 +87,7 @@ async def edit_in_time(interaction: Interaction, work: Awaitable[Progress]) -> N
     the message edited when the work is done, so the member never sees "This interaction failed".
     """
     task = asyncio.ensure_future(work)
-    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-    done, _ = await asyncio.wait({task}, timeout=max(0.0, ACK_BUDGET_SECONDS - age))
-    if task in done:
+    if await within_budget(interaction, task):
         await interaction.response.edit_message(**await shown(interaction.client, task.result()))
         return
     await interaction.response.defer()

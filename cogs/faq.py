@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import setting_cooldown
+from bot.client import reply_in_time, setting_cooldown
 from cogs._faq_views import FAQ_DYNAMIC_ITEMS, answer_embed, answer_view, decline_message, topics_view
 from cogs._render import fit
 
@@ -45,16 +45,16 @@ class Faq(commands.Cog):
                 ephemeral=True,
             )
             return
+        await reply_in_time(interaction, self._answer(interaction, question))
+
+    async def _answer(self, interaction: discord.Interaction[CareerBot], question: str) -> dict[str, Any]:
         match, query_id = await self.bot.faq_answers.ask(
             question, user_id=interaction.user.id, guild_id=interaction.guild_id, source="slash"
         )
         if match.entry is None:
             text, view = decline_message(match)
-            await interaction.response.send_message(text, view=view, ephemeral=True)
-            return
-        await interaction.response.send_message(
-            embed=answer_embed(self.bot, match.entry), view=answer_view(match.entry, query_id), ephemeral=True
-        )
+            return {"content": text, "view": view}
+        return {"embed": answer_embed(self.bot, match.entry), "view": answer_view(match.entry, query_id)}
 
     @faq.autocomplete("question")
     async def faq_autocomplete(

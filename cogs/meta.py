@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
-from bot.client import answer_error
+from bot.client import answer_error, reply_in_time
 from bot.quiz_service import Progress
 from cogs._quiz_views import result_kwargs
 from cogs._render import about_embed, mydata_embed
@@ -39,17 +39,18 @@ class Meta(commands.Cog):
 
     @careerbot.command(name="myresult", description="Show your latest career quiz result again")
     async def myresult(self, interaction: discord.Interaction[CareerBot]) -> None:
-        latest = await self.bot.quizzes.latest(interaction.user.id)
+        await reply_in_time(interaction, self._latest_result(interaction.user.id))
+
+    async def _latest_result(self, user_id: int) -> dict[str, Any]:
+        latest = await self.bot.quizzes.latest(user_id)
         if latest is None:
-            await interaction.response.send_message(
-                "You haven't finished the quiz yet. Run /careerquiz to take it.", ephemeral=True
-            )
-            return
+            return {"content": "You haven't finished the quiz yet. Run /careerquiz to take it."}
         result, explanation = latest
         session = await self.bot.storage.session(result.session_id)
         assert session is not None
-        progress = Progress(session=session, step=None, result=result, explanation=explanation)
-        await interaction.response.send_message(**await result_kwargs(self.bot, progress), ephemeral=True)
+        return await result_kwargs(
+            self.bot, Progress(session=session, step=None, result=result, explanation=explanation)
+        )
 
     @careerbot.command(name="mydata", description="See what careerbot stores about you")
     async def mydata(self, interaction: discord.Interaction[CareerBot]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import struct
 
@@ -276,3 +277,20 @@ async def test_very_long_mention_is_handled(fake: FakeDiscord, runner: BotRunner
     assert reply.embeds or reply.content
     [(stored,)] = db_rows(runner.db_path, "SELECT length(question) FROM faq_queries")
     assert stored <= 1000
+
+
+async def test_a_slow_faq_answer_is_deferred_not_failed(
+    fake: FakeDiscord,
+    runner: BotRunner,
+    members: tuple,  # type: ignore[type-arg]
+) -> None:
+    guild, alice, _ = members
+    bot = await runner.start()
+    async with bot.storage._lock:  # the database is busy for longer than the bot's 2 s budget
+        ask = asyncio.create_task(
+            fake.invoke(alice, "faq", guild=guild, options={"question": "which one pays more"}, timeout=10)
+        )
+        await asyncio.sleep(2.5)
+    res = await ask
+    assert res.error is None and res.callback_type == 5 and res.ephemeral
+    assert res.embeds[0]["title"] and "§salary" in res.embeds[0]["fields"][0]["value"]
