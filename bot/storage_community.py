@@ -255,7 +255,7 @@ class CommunityTables(StorageBase):
             await self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def counts(self) -> Mapping[str, int]:
-        """Row counts per table (for `careerbot check` and tests)."""
+        """Row counts per table (for tests and ad-hoc maintenance)."""
         out: dict[str, int] = {}
         for table in ("quiz_sessions", "quiz_answers", "quiz_results", "faq_queries", "faq_feedback"):
             row = await self._one(f"SELECT count(*) AS n FROM {table}")

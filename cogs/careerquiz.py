@@ -157,10 +157,8 @@ class CareerQuiz(commands.Cog):
         in_guild = interaction.guild is not None
         await interaction.response.defer(ephemeral=in_guild, thinking=True)
         quizzes = self.bot.quizzes
-        active = await quizzes.active(interaction.user.id)
-        if active is not None:
-            progress = await quizzes.resume(interaction.user.id)
-            assert progress is not None
+        progress = await quizzes.resume(interaction.user.id)  # None when no live session
+        if progress is not None:
             if progress.note is None and progress.step is not None:  # same version: ask first
                 offer = ui.View(timeout=None)
                 offer.add_item(StartButton("resume", progress.session.id))

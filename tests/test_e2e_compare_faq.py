@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import struct
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -21,20 +22,26 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
+class Members(NamedTuple):
+    guild: Any
+    alice: Any
+    bob: Any
+
+
 @pytest.fixture
-def members(fake: FakeDiscord) -> tuple[object, object, object]:
+def members(fake: FakeDiscord) -> Members:
     guild = fake.add_guild(name="Career Hub")
     alice, bob = fake.add_user("alice"), fake.add_user("bob")
     fake.add_member(guild, alice)
     fake.add_member(guild, bob)
-    return guild, alice, bob
+    return Members(guild, alice, bob)
 
 
 async def test_compare_salary_embed_and_chart(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,
-    content: Content,  # type: ignore[type-arg]
+    members: Members,
+    content: Content,
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -58,7 +65,7 @@ async def test_compare_salary_embed_and_chart(
 async def test_compare_highlights_the_members_result(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,  # type: ignore[type-arg]
+    members: Members,
 ) -> None:
     guild, alice, bob = members
     await runner.start()
@@ -84,10 +91,10 @@ async def test_compare_highlights_the_members_result(
 async def test_compare_text_topics_trace_to_sections(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,
+    members: Members,
     topic: str,
     ai_text: str,
-    ml_text: str,  # type: ignore[type-arg]
+    ml_text: str,
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -99,14 +106,14 @@ async def test_compare_text_topics_trace_to_sections(
             assert "(§" in line, f"line without a section: {line}"
 
 
-async def test_compare_works_in_dms(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+async def test_compare_works_in_dms(fake: FakeDiscord, runner: BotRunner, members: Members) -> None:
     _, alice, _ = members
     await runner.start()
     res = await fake.invoke(alice, "compare work")
     assert res.embeds[0]["title"].endswith("Daily work")
 
 
-async def test_chart_cooldown_is_polite(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+async def test_chart_cooldown_is_polite(fake: FakeDiscord, runner: BotRunner, members: Members) -> None:
     guild, alice, bob = members
     await runner.start(chart_cooldown_seconds=30)
     await fake.invoke(alice, "compare salary", guild=guild)
@@ -119,8 +126,8 @@ async def test_chart_cooldown_is_polite(fake: FakeDiscord, runner: BotRunner, me
 async def test_faq_answers_with_section_and_stores_the_question(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,
-    content: Content,  # type: ignore[type-arg]
+    members: Members,
+    content: Content,
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -134,7 +141,7 @@ async def test_faq_answers_with_section_and_stores_the_question(
     assert rows == [(alice.id, guild.id, "pays-more", 0, "slash")]
 
 
-async def test_faq_declines_with_suggestions(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+async def test_faq_declines_with_suggestions(fake: FakeDiscord, runner: BotRunner, members: Members) -> None:
     guild, alice, _ = members
     await runner.start()
     res = await fake.invoke(
@@ -151,8 +158,8 @@ async def test_faq_declines_with_suggestions(fake: FakeDiscord, runner: BotRunne
 async def test_faq_without_question_lists_topics_in_selects(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,
-    content: Content,  # type: ignore[type-arg]
+    members: Members,
+    content: Content,
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -164,7 +171,7 @@ async def test_faq_without_question_lists_topics_in_selects(
     assert chosen.embeds[0]["title"] == content.faq.entries[0].question
 
 
-async def test_faq_autocomplete(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+async def test_faq_autocomplete(fake: FakeDiscord, runner: BotRunner, members: Members) -> None:
     guild, alice, _ = members
     await runner.start()
     choices = await fake.autocomplete(alice, "faq", focused="question", value="sal", guild=guild)
@@ -177,7 +184,7 @@ async def test_faq_autocomplete(fake: FakeDiscord, runner: BotRunner, members: t
 async def test_feedback_is_stored_once_per_member_and_changeable(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,  # type: ignore[type-arg]
+    members: Members,
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -197,7 +204,7 @@ async def test_feedback_is_stored_once_per_member_and_changeable(
 async def test_a_forged_vote_cannot_pull_another_servers_question(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,  # type: ignore[type-arg]
+    members: Members,
 ) -> None:
     guild, alice, _ = members
     other = fake.add_guild(name="Elsewhere")
@@ -228,7 +235,7 @@ async def test_a_forged_vote_cannot_pull_another_servers_question(
 async def test_mention_is_answered_without_pinging_anyone(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,  # type: ignore[type-arg]
+    members: Members,
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -257,8 +264,8 @@ async def test_mention_is_answered_without_pinging_anyone(
 async def test_hostile_questions_never_crash_and_are_stored_safely(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,
-    question: str,  # type: ignore[type-arg]
+    members: Members,
+    question: str,
 ) -> None:
     guild, alice, _ = members
     await runner.start()
@@ -269,7 +276,7 @@ async def test_hostile_questions_never_crash_and_are_stored_safely(
         assert stored == [(question,)]
 
 
-async def test_very_long_mention_is_handled(fake: FakeDiscord, runner: BotRunner, members: tuple) -> None:  # type: ignore[type-arg]
+async def test_very_long_mention_is_handled(fake: FakeDiscord, runner: BotRunner, members: Members) -> None:
     guild, alice, _ = members
     await runner.start()
     await fake.send_message(alice, guild.general, "salary " * 285, guild=guild)  # ~2,000 characters
@@ -282,7 +289,7 @@ async def test_very_long_mention_is_handled(fake: FakeDiscord, runner: BotRunner
 async def test_a_slow_faq_answer_is_deferred_not_failed(
     fake: FakeDiscord,
     runner: BotRunner,
-    members: tuple,  # type: ignore[type-arg]
+    members: Members,
 ) -> None:
     guild, alice, _ = members
     bot = await runner.start()
