@@ -37,7 +37,7 @@ class Migration:
 
 def migrations() -> list[Migration]:
     found = []
-    for item in resources.files("bot.migrations").iterdir():
+    for item in resources.files("bot.storage.migrations").iterdir():
         match = _MIGRATION_NAME.match(item.name)
         if match:
             found.append(Migration(int(match.group(1)), item.name, item.read_text(encoding="utf-8")))

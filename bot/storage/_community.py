@@ -9,8 +9,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage_base import StorageBase
-from bot.storage_rows import _SETTINGS_COLUMNS, GuildSettings, MemberData
+from bot.storage._base import StorageBase
+from bot.storage._rows import _SETTINGS_COLUMNS, GuildSettings, MemberData
 
 
 class CommunityTables(StorageBase):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.storage_base import StorageBase
-from bot.storage_rows import ResultRow, SessionRow, _result, _session
+from bot.storage._base import StorageBase
+from bot.storage._rows import ResultRow, SessionRow, _result, _session
 
 
 class QuizTables(StorageBase):

@@ -5,10 +5,10 @@ The methods live in files named for the tables they touch; ``Storage`` is all of
 
 from __future__ import annotations
 
-from bot.storage_base import BUSY_TIMEOUT_MS, Migration, StorageBase, StorageError, migrations
-from bot.storage_community import CommunityTables
-from bot.storage_quiz import QuizTables
-from bot.storage_rows import GuildSettings, MemberData, ResultRow, SessionRow
+from bot.storage._base import BUSY_TIMEOUT_MS, Migration, StorageBase, StorageError, migrations
+from bot.storage._community import CommunityTables
+from bot.storage._quiz import QuizTables
+from bot.storage._rows import GuildSettings, MemberData, ResultRow, SessionRow
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
