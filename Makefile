@@ -25,8 +25,8 @@ check: $(VENV)/.installed
 	$(BIN)/python -m bot check
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check bot cogs tests bench
-	$(BIN)/ruff format --check bot cogs tests bench
+	$(BIN)/ruff check bot cogs fakediscord tests bench
+	$(BIN)/ruff format --check bot cogs fakediscord tests bench
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

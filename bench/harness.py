@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
-from tests.fakediscord import FakeDiscord
+from fakediscord import FakeDiscord
 
 MODULES = {"careerbot": ["bot", "run"], "bare": ["bench.bare_bot"]}
 # BENCH_PROFILE=path profiles the bot process with cProfile (for finding hot spots, not for figures).

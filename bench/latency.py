@@ -13,7 +13,7 @@ import asyncio
 from typing import Any
 
 from bench.harness import bot_process, fake_discord, ms, summary
-from tests.fakediscord import FakeDiscord
+from fakediscord import FakeDiscord
 
 
 async def measure(

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from bench.harness import bot_process, fake_discord, ms, summary
-from tests.fakediscord import FakeDiscord
+from fakediscord import FakeDiscord
 from tests.quiz_paths import AI_PATH, ML_PATH, option_ids
 
 CLICKS = len(AI_PATH)

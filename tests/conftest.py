@@ -14,8 +14,8 @@ import pytest
 from bot.client import EXTENSIONS, CareerBot
 from bot.content import Content, load_content
 from bot.settings import Settings
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.fixtures import fake  # noqa: F401  (re-exported fixture)
+from fakediscord import FakeDiscord
+from fakediscord.fixtures import fake  # noqa: F401  (re-exported fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

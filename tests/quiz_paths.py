@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.fakediscord import FakeDiscord
+from fakediscord import FakeDiscord
 
 # Main questions in data order, then tie-breaks when asked. Index 0 is the AI end of every scale.
 AI_PATH = [0] * 13

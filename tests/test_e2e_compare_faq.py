@@ -11,8 +11,8 @@ import pytest
 
 from bot.charts import SIZE_PX
 from bot.content import Content
+from fakediscord import FakeDiscord
 from tests.conftest import BotRunner
-from tests.fakediscord import FakeDiscord
 from tests.quiz_paths import ML_PATH, answer_all, db_rows
 
 

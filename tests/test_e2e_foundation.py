@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.client import EXTENSIONS
+from fakediscord import FakeDiscord
 from tests.conftest import BotRunner
-from tests.fakediscord import FakeDiscord
 
 TREE = {"careerquiz", "compare", "faq", "careerbot", "quizstats", "careerbot-config"}
 

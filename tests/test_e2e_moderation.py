@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bot.housekeeping import sweep
+from fakediscord import FakeDiscord
+from fakediscord.permissions import DEFAULT_BOT, MANAGE_GUILD, MANAGE_ROLES
 from tests.conftest import BotRunner, make_settings
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.permissions import DEFAULT_BOT, MANAGE_GUILD, MANAGE_ROLES
 from tests.quiz_paths import AI_PATH, answer_all, db_rows
 
 
@@ -38,7 +38,7 @@ async def test_non_moderator_is_refused_even_when_defaults_are_overridden(
     fake: FakeDiscord, runner: BotRunner, server: Server
 ) -> None:
     await runner.start()
-    from tests.fakediscord import ClientRefused
+    from fakediscord import ClientRefused
 
     with pytest.raises(ClientRefused):  # Discord's client hides it by default...
         await fake.invoke(server.alice, "careerbot-config show", guild=server.guild)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.content import Content
+from fakediscord import FakeDiscord
 from tests.conftest import BotRunner
-from tests.fakediscord import FakeDiscord
 from tests.quiz_paths import (
     AI_BY_TIEBREAK,
     AI_PATH,

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from fakediscord import FakeDiscord
+from fakediscord.permissions import MANAGE_GUILD
 from tests.conftest import BotRunner
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.permissions import MANAGE_GUILD
 from tests.quiz_paths import AI_PATH, HYBRID_PATH, ML_PATH, answer_all
 
 

@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.webhook.async_ import async_context, interaction_response_params
 
-from tests.fakediscord import (
+from fakediscord import (
     ClientRefused,
     FakeDiscord,
     FakeGuild,
@@ -26,9 +26,9 @@ from tests.fakediscord import (
     FakeUser,
     point_discord_py_at,
 )
-from tests.fakediscord import permissions as perms
-from tests.fakediscord.fixtures import fake  # noqa: F401
-from tests.fakediscord.limits import FormErrors, check_message
+from fakediscord import permissions as perms
+from fakediscord.fixtures import fake  # noqa: F401
+from fakediscord.limits import FormErrors, check_message
 
 FAQ = ["salary ranges", "salary negotiation", "skills for ML engineers", "AI engineer tooling"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakediscord import FakeDiscord
+from fakediscord import FakeDiscord
 from tests.quiz_paths import db_rows
 
 ROOT = Path(__file__).resolve().parents[1]
