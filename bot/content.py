@@ -20,7 +20,7 @@ SectionId = Literal["which-path", "difference", "salary", "entry", "skills", "sw
 TrackId = Literal["ai", "ml"]
 Outcome = Literal["ai", "ml", "hybrid"]
 TRACK_IDS: tuple[TrackId, ...] = ("ai", "ml")
-OUTCOME_NAMES: dict[str, str] = {"ai": "AI Engineer", "ml": "ML Engineer", "hybrid": "Hybrid"}
+OUTCOME_NAMES: dict[str, str] = {"ai": "AI Engineer", "ml": "ML Engineer", "hybrid": "Both paths"}
 
 # Discord limits the content must fit (checked here so a long label fails at start-up, not on click).
 BUTTON_LABEL_MAX = 80

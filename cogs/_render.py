@@ -115,7 +115,7 @@ def settings_embed(guild: discord.Guild, s: GuildSettings, default_retention: in
     embed.add_field(name="Moderator roles", value=mods, inline=False)
     embed.add_field(
         name="Path roles (members opt in)",
-        value=f"AI: {role(s.path_role_ai)}\nML: {role(s.path_role_ml)}\nHybrid: {role(s.path_role_hybrid)}",
+        value=f"AI: {role(s.path_role_ai)}\nML: {role(s.path_role_ml)}\nBoth paths: {role(s.path_role_hybrid)}",
         inline=False,
     )
     where = ", ".join(f"<#{c}>" for c in s.mention_channels) or "every channel I can read"

@@ -64,7 +64,7 @@ async def test_summary_shows_aggregates_with_suppression(
     split = fields(embed)["Outcome split (latest result)"]
     assert "AI Engineer: **6 (46%)**" in split
     # Hybrid (2) is under k=5; ML (5) is hidden with it, or 13 - 6 would give hybrid away.
-    assert "Hybrid: **< 5**" in split and "ML Engineer: **< 5**" in split
+    assert "Both paths: **< 5**" in split and "ML Engineer: **< 5**" in split
     funnel = fields(embed)["Funnel (members)"]
     assert "Completed: **13" in funnel and "Started: **14" in funnel
     names = [a.filename for a in res.attachments]
