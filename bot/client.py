@@ -21,7 +21,7 @@ from bot.faq import FaqRetriever
 from bot.faq_service import FaqService
 from bot.quiz_service import QuizService
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.storage import Storage, StorageUnavailable
 
 log = logging.getLogger("careerbot")
 
@@ -56,6 +56,15 @@ async def answer_error(interaction: discord.Interaction[Any], error: BaseExcepti
     ref = error_reference()
     command = interaction.command.qualified_name if interaction.command else None
     custom_id = interaction.data.get("custom_id") if interaction.data else None
+    if isinstance(error, StorageUnavailable):
+        # A passing database fault (lock held too long, read-only file, dropped connection): one line,
+        # no traceback per click, and the member knows to click again.
+        log.warning("storage unavailable ref=%s command=%s custom_id=%s: %s", ref, command, custom_id, error)
+        try:
+            await say(interaction, f"Your answer was not saved: please click again. (reference `{ref}`)")
+        except discord.HTTPException:
+            log.warning("could not tell the member about error ref=%s", ref)
+        return
     log.error(
         "interaction failed ref=%s command=%s custom_id=%s user=%s",
         ref,
@@ -143,7 +152,7 @@ class CareerBot(commands.Bot):
         )
         self.settings = settings
         self.content = content
-        self.storage = Storage(settings.database_path)
+        self.storage = Storage(settings.database_path, busy_timeout_ms=settings.database_busy_timeout_ms)
         self.faq = FaqRetriever(content.faq)
         self.faq_answers = FaqService(self.faq, self.storage)
         self.quizzes = QuizService(content, self.storage, idle_hours=settings.quiz_idle_hours)

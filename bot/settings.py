@@ -20,6 +20,9 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(default=None, description="Bot token; needed only to connect")
     database_path: Path = Path("data/careerbot.sqlite3")
+    # How long a write waits for another process's lock before the member is told to click again;
+    # under Discord's 3 s acknowledgement window so that reply still reaches them.
+    database_busy_timeout_ms: int = Field(default=1500, ge=0)
     content_dir: Path = Path("data")
     dev_guild_id: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

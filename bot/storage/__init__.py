@@ -5,7 +5,14 @@ The methods live in files named for the tables they touch; ``Storage`` is all of
 
 from __future__ import annotations
 
-from bot.storage._base import BUSY_TIMEOUT_MS, Migration, StorageBase, StorageError, migrations
+from bot.storage._base import (
+    BUSY_TIMEOUT_MS,
+    Migration,
+    StorageBase,
+    StorageError,
+    StorageUnavailable,
+    migrations,
+)
 from bot.storage._community import CommunityTables
 from bot.storage._quiz import QuizTables
 from bot.storage._rows import GuildSettings, MemberData, ResultRow, SessionRow
@@ -19,6 +26,7 @@ __all__ = [
     "SessionRow",
     "Storage",
     "StorageError",
+    "StorageUnavailable",
     "migrations",
 ]
 

@@ -11,8 +11,8 @@ import asyncio
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,6 +26,25 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 class StorageError(Exception):
     """The database cannot be used; the message says which file and why."""
+
+
+class StorageUnavailable(Exception):
+    """A write or read failed for a passing reason (lock held past the busy timeout, read-only file,
+    dropped connection): nothing was saved, and the same action may succeed when tried again."""
+
+
+# sqlite3.OperationalError texts that mean "not now", not "this SQL is wrong".
+_TRANSIENT = ("locked", "busy", "readonly", "disk i/o error", "unable to open")
+
+
+@contextmanager
+def _transient_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if any(word in str(exc).lower() for word in _TRANSIENT):
+            raise StorageUnavailable(str(exc)) from exc
+        raise
 
 
 @dataclass(frozen=True)
@@ -45,8 +64,9 @@ def migrations() -> list[Migration]:
 
 
 class StorageBase:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -63,7 +83,7 @@ class StorageBase:
             raise StorageError(f"{self.path}: cannot open the database: {exc}") from None
         db.row_factory = sqlite3.Row
         try:
-            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA synchronous = NORMAL")
@@ -74,6 +94,13 @@ class StorageBase:
             await db.close()
             reason = "not writable" if "readonly" in str(exc) or "unable to open" in str(exc) else str(exc)
             raise StorageError(f"{self.path}: {reason} ({exc})") from None
+        except sqlite3.DatabaseError as exc:
+            # Not SQLite at all (junk after a header, random bytes): say so once, never restart-loop on it.
+            await db.close()
+            raise StorageError(
+                f"{self.path} is not a careerbot database ({exc}): restore a `careerbot db backup` file"
+                " there, or move it aside to start empty"
+            ) from None
         except BaseException:
             await db.close()
             raise
@@ -124,13 +151,15 @@ class StorageBase:
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
-            await self.db.execute("COMMIT")
+            with _transient_errors():
+                await self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                    await self.db.execute("COMMIT")
+                except BaseException:
+                    if self.db.in_transaction:
+                        await self.db.execute("ROLLBACK")
+                    raise
 
     # execute_fetchall is one hop to aiosqlite's thread; execute + fetchone + close would be three,
     # and on a busy click path those hops are most of the cost.
@@ -140,7 +169,8 @@ class StorageBase:
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
-            return list(await self.db.execute_fetchall(sql, params))
+            with _transient_errors():
+                return list(await self.db.execute_fetchall(sql, params))
 
     async def open_reader(self) -> aiosqlite.Connection:
         """A read-only connection for moderators' aggregate queries (caller closes it)."""
