@@ -86,24 +86,24 @@ async def _run_bot(settings: Settings, content: Content, *, sync_only: bool, gui
     except discord.PrivilegedIntentsRequired:
         raise Fatal("Discord refused a privileged intent; careerbot needs none", EXIT_REJECTED) from None
     except StorageError as exc:
-        raise Fatal(str(exc)) from None
+        raise Fatal(str(exc), exc.code) from None
     except (aiohttp.ClientError, OSError) as exc:
         where = settings.discord_api_base_url or "discord.com"
         raise Fatal(f"cannot reach Discord ({where}): {exc}", EXIT_REJECTED) from None
 
 
 async def _db(settings: Settings, action: str, target: Path | None) -> str:
-    storage = Storage(settings.database_path)
+    storage = Storage(settings.database)
     try:
         await storage.open()
     except StorageError as exc:
-        raise Fatal(str(exc)) from None
+        raise Fatal(str(exc), exc.code) from None
     try:
         if action == "backup":
             assert target is not None
             await storage.backup(target)
-            return f"backed up {settings.database_path} to {target}"
-        return f"{settings.database_path}: schema version {await storage.schema_version()}"
+            return f"backed up {storage.where} to {target}"
+        return f"{storage.where}: schema version {await storage.schema_version()}"
     finally:
         await storage.close()
 

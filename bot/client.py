@@ -152,7 +152,7 @@ class CareerBot(commands.Bot):
         )
         self.settings = settings
         self.content = content
-        self.storage = Storage(settings.database_path, busy_timeout_ms=settings.database_busy_timeout_ms)
+        self.storage = Storage(settings.database, busy_timeout_ms=settings.database_busy_timeout_ms)
         self.faq = FaqRetriever(content.faq)
         self.faq_answers = FaqService(self.faq, self.storage)
         self.quizzes = QuizService(content, self.storage, idle_hours=settings.quiz_idle_hours)

@@ -79,7 +79,7 @@ async def run_terminal_quiz(
     content: Content, settings: Settings, stdin: TextIO, out: TextIO, save: bool, user_id: int
 ) -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        storage = Storage(settings.database_path if save else Path(tmp) / "quiz.sqlite3")
+        storage = Storage(settings.database if save else Path(tmp) / "quiz.sqlite3")
         await storage.open()
         try:
             service = QuizService(content, storage, idle_hours=settings.quiz_idle_hours)

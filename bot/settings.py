@@ -20,6 +20,9 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(default=None, description="Bot token; needed only to connect")
     database_path: Path = Path("data/careerbot.sqlite3")
+    # sqlite:///data/careerbot.sqlite3 (relative to the project; four slashes for an absolute path) or
+    # postgresql://user@host/db. Set, it wins over DATABASE_PATH. A secret: it may carry a password.
+    database_url: SecretStr | None = None
     # How long a write waits for another process's lock before the member is told to click again;
     # under Discord's 3 s acknowledgement window so that reply still reaches them.
     database_busy_timeout_ms: int = Field(default=1500, ge=0)
@@ -51,6 +54,28 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_scheme(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and not text.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            # Never echo the value: it may hold a password.
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @property
+    def database(self) -> Path | str:
+        """Where storage lives: a SQLite file (from DATABASE_URL or DATABASE_PATH) or a PostgreSQL URL."""
+        if self.database_url is None:
+            return self.database_path
+        url = self.database_url.get_secret_value()
+        if url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///"))
+            return path if path.is_absolute() else PROJECT_ROOT / path
+        return url
 
     @field_validator("discord_token", mode="before")
     @classmethod

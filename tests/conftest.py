@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +126,56 @@ async def runner(fake: FakeDiscord, tmp_path: Path, content: Content) -> AsyncIt
 @pytest.fixture
 async def bot(runner: BotRunner) -> CareerBot:
     return await runner.start()
+
+
+# ---------------------------------------------------------------- both storage backends
+
+POSTGRES_ENV = "CAREERBOT_TEST_POSTGRES_URL"
+
+
+@asynccontextmanager
+async def postgres_schema() -> AsyncIterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema of this test's own, dropped afterwards.
+
+    Without CAREERBOT_TEST_POSTGRES_URL (or a server behind it) the test skips, naming why; with CI
+    set, that is a failure instead, so CI never passes by skipping PostgreSQL."""
+    import asyncpg
+
+    base = os.environ.get(POSTGRES_ENV)
+    insist = bool(os.environ.get("CI"))
+    if not base:
+        reason = f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        if insist:
+            pytest.fail(f"{reason}; CI is set, so it is required")
+        pytest.skip(reason)
+    try:
+        admin = await asyncpg.connect(base, timeout=5)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        reason = f"PostgreSQL at {POSTGRES_ENV} is not reachable: {type(exc).__name__}"
+        if insist:
+            pytest.fail(f"{reason}; CI is set, so it is required")
+        pytest.skip(reason)
+    schema = f"t_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        sep = "&" if "?" in base else "?"
+        yield f"{base}{sep}search_path={schema}"
+    finally:
+        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        await admin.close()
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    async with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Path | str]:
+    """Where a test's storage lives: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield tmp_path / "careerbot.sqlite3"
+        return
+    async with postgres_schema() as url:
+        yield url

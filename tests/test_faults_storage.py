@@ -6,9 +6,12 @@ against the fake Discord, with a second SQLite connection holding the write lock
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import socket
 import sqlite3
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,3 +101,96 @@ async def test_a_held_write_lock_tells_the_member_to_click_again(
     assert res.error is None and res.message is not None
     assert res.message.embeds[0]["title"] == "Career quiz · Question 4 of 13"
     assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 3
+
+
+SECRET = "s3cret-Pa55"
+
+
+class PasswordRefusingPostgres:
+    """A loopback server speaking just enough of PostgreSQL's protocol to ask for a password and
+    refuse it (SQLSTATE 28P01), as a server with password authentication does on a wrong one."""
+
+    def __init__(self) -> None:
+        self.passwords: list[bytes] = []
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                (length,) = struct.unpack("!I", await reader.readexactly(4))
+                body = await reader.readexactly(length - 4)
+                if struct.unpack("!I", body[:4])[0] == 80877103:  # SSLRequest: no TLS here
+                    writer.write(b"N")
+                    continue
+                break  # the StartupMessage
+            writer.write(b"R" + struct.pack("!II", 8, 3))  # AuthenticationCleartextPassword
+            await writer.drain()
+            kind, (length,) = await reader.readexactly(1), struct.unpack("!I", await reader.readexactly(4))
+            assert kind == b"p"
+            self.passwords.append((await reader.readexactly(length - 4)).rstrip(b"\0"))
+            fields = b'SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "careerbot"\0\0'
+            writer.write(b"E" + struct.pack("!I", len(fields) + 4) + fields)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+async def start_against(fake: FakeDiscord, tmp_path: Path, database_url: str) -> tuple[int, str]:
+    env = bot_env(
+        tmp_path,
+        DISCORD_TOKEN=fake.token,
+        DISCORD_API_BASE_URL=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        DATABASE_URL=database_url,
+    )
+    code, out, err = await run(env, "run")
+    assert SECRET not in out + err, "the password was printed"
+    lines = [line for line in err.strip().splitlines() if line.startswith("careerbot:")]
+    assert len(lines) == 1 and err.strip().endswith(lines[0]) and "Traceback" not in err, err
+    return code, lines[0]
+
+
+async def test_unreachable_postgresql_exits_1_naming_host_and_port(fake: FakeDiscord, tmp_path: Path) -> None:
+    # A port nothing listens on: the connection is refused at once.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, line = await start_against(
+        fake, tmp_path, f"postgresql://careerbot:{SECRET}@127.0.0.1:{port}/careerbot"
+    )
+    assert code == 1
+    assert f"cannot reach PostgreSQL at 127.0.0.1:{port}" in line
+
+
+async def test_wrong_postgresql_password_exits_2(fake: FakeDiscord, tmp_path: Path) -> None:
+    server = PasswordRefusingPostgres()
+    async with server as port:
+        code, line = await start_against(
+            fake, tmp_path, f"postgresql://careerbot:{SECRET}@127.0.0.1:{port}/careerbot"
+        )
+    assert server.passwords == [SECRET.encode()], "the server was asked, with the URL's password"
+    assert code == 2
+    assert f"PostgreSQL at 127.0.0.1:{port} refused the login" in line
+    assert "DATABASE_URL" in line
+
+
+async def test_a_malformed_database_url_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, DATABASE_URL=f"mysql://root:{SECRET}@db/careerbot")
+    code, out, err = await run(env, "check")
+    assert code == 2
+    assert SECRET not in out + err
+    assert (
+        err.strip()
+        == "careerbot: setting DATABASE_URL: Value error, must start with sqlite:/// or postgresql:// (see .env.example)"
+    )

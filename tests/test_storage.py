@@ -1,4 +1,5 @@
-"""Storage on a real SQLite file: migrations, guards, backups, privacy deletes."""
+"""Storage on a real SQLite file and on a real PostgreSQL schema: migrations, guards, backups, privacy
+deletes. Tests taking ``database`` run on both backends."""
 
 from __future__ import annotations
 
@@ -6,15 +7,35 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.storage import Storage, StorageError, migrations
 
 
-async def open_storage(path: Path) -> Storage:
-    s = Storage(path)
+async def open_storage(target: Path | str) -> Storage:
+    s = Storage(target)
     await s.open()
     return s
+
+
+def test_every_sqlite_migration_has_a_postgresql_twin() -> None:
+    assert [m.version for m in migrations("postgresql")] == [m.version for m in migrations()]
+
+
+async def test_postgresql_schema_takes_64_bit_discord_ids(postgres_url: str) -> None:
+    s = await open_storage(postgres_url)
+    try:
+        big = 2**63 - 1  # snowflakes outgrow 32 bits; every id column must hold any of them
+        sess = await s.start_session(
+            user_id=big, guild_id=big, origin_channel_id=big, quiz_version="v", mode="dm", now=1.5
+        )
+        assert (sess.user_id, sess.guild_id, sess.started_at) == (big, big, 1.5)
+        await s.record_role_grant(big, big, big, now=1)
+        assert await s.role_grants(big) == [(big, big)]
+        assert await s.schema_version() == migrations("postgresql")[-1].version
+    finally:
+        await s.close()
 
 
 async def test_fresh_file_gets_every_migration_and_pragmas(tmp_path: Path) -> None:
@@ -61,16 +82,13 @@ async def test_previous_schema_version_is_upgraded_keeping_rows(tmp_path: Path) 
         await s.close()
 
 
-async def test_newer_schema_is_refused_with_reason(tmp_path: Path) -> None:
-    path = tmp_path / "new.sqlite3"
-    s = await open_storage(path)
+async def test_newer_schema_is_refused_with_reason(database: Path | str) -> None:
+    s = await open_storage(database)
+    async with s._tx() as tx:
+        await tx.execute("INSERT INTO schema_version VALUES (999, '0999_future.sql', 0)")
     await s.close()
-    con = sqlite3.connect(path)
-    con.execute("INSERT INTO schema_version VALUES (999, '0999_future.sql', 0)")
-    con.commit()
-    con.close()
     with pytest.raises(StorageError, match=r"schema version 999 is newer"):
-        await open_storage(path)
+        await open_storage(database)
 
 
 async def test_unwritable_path_says_which_and_why(tmp_path: Path) -> None:
@@ -80,8 +98,8 @@ async def test_unwritable_path_says_which_and_why(tmp_path: Path) -> None:
         await open_storage(blocker / "sub" / "db.sqlite3")
 
 
-async def test_one_active_session_per_member(tmp_path: Path) -> None:
-    s = await open_storage(tmp_path / "db.sqlite3")
+async def test_one_active_session_per_member(database: Path | str) -> None:
+    s = await open_storage(database)
     try:
         first = await s.start_session(
             user_id=1, guild_id=5, origin_channel_id=6, quiz_version="v", mode="dm", now=1
@@ -93,16 +111,18 @@ async def test_one_active_session_per_member(tmp_path: Path) -> None:
         assert old is not None and old.status == "abandoned"
         active = await s.active_session(1)
         assert active is not None and active.id == second.id
-        with pytest.raises(sqlite3.IntegrityError):
-            await s._db.execute(  # type: ignore[union-attr]
-                "UPDATE quiz_sessions SET status = 'active' WHERE id = ?", (first.id,)
-            )
+        # The database itself refuses a second active session, whatever code asks.
+        with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
+            async with s._tx() as tx:
+                await tx.execute("UPDATE quiz_sessions SET status = 'active' WHERE id = ?", (first.id,))
+        active = await s.active_session(1)
+        assert active is not None and active.id == second.id
     finally:
         await s.close()
 
 
-async def test_progress_guard_refuses_a_stale_position(tmp_path: Path) -> None:
-    s = await open_storage(tmp_path / "db.sqlite3")
+async def test_progress_guard_refuses_a_stale_position(database: Path | str) -> None:
+    s = await open_storage(database)
     try:
         sess = await s.start_session(
             user_id=1, guild_id=None, origin_channel_id=None, quiz_version="v", mode="dm", now=1
@@ -153,8 +173,8 @@ async def test_backup_during_writes_is_readable(tmp_path: Path) -> None:
     assert 0 < copied <= written
 
 
-async def test_forget_removes_only_that_member(tmp_path: Path) -> None:
-    s = await open_storage(tmp_path / "db.sqlite3")
+async def test_forget_removes_only_that_member(database: Path | str) -> None:
+    s = await open_storage(database)
     try:
         for user in (1, 2):
             sess = await s.start_session(
@@ -201,8 +221,8 @@ async def test_forget_removes_only_that_member(tmp_path: Path) -> None:
         await s.close()
 
 
-async def test_guild_settings_round_trip(tmp_path: Path) -> None:
-    s = await open_storage(tmp_path / "db.sqlite3")
+async def test_guild_settings_round_trip(database: Path | str) -> None:
+    s = await open_storage(database)
     try:
         default = await s.guild_settings(4)
         assert default.mentions_enabled and default.moderator_roles == ()

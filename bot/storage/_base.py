@@ -1,8 +1,10 @@
-"""The storage foundation: the one writer connection, migrations, transactions, backups, readers.
+"""The storage foundation: the writer, migrations, transactions, backups, readers, on either backend.
 
-Members' writes go through a single aiosqlite connection guarded by an asyncio lock, so a
-multi-statement transaction never interleaves with another coroutine's statements. Moderators'
-heavy reads open a separate read-only connection (``open_reader``); WAL lets it run beside writes.
+SQLite (the default): members' writes go through a single aiosqlite connection guarded by an asyncio
+lock, so a multi-statement transaction never interleaves with another coroutine's statements.
+Moderators' heavy reads open a separate read-only connection; WAL lets it run beside writes.
+PostgreSQL (``DATABASE_URL=postgresql://…``): an asyncpg pool; the server serialises writers, and
+moderators read from a second pool whose transactions are read-only and repeatable-read.
 """
 
 from __future__ import annotations
@@ -19,13 +21,24 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import asyncpg
+
+from bot.storage import _postgres as pg
+from bot.storage._driver import POSTGRES, SQLITE, Done, Row, Tx
 
 BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 class StorageError(Exception):
-    """The database cannot be used; the message says which file and why."""
+    """The database cannot be used; the message says which file and why.
+
+    ``code`` is the process exit status: 2 for something the operator must fix (a bad file, a wrong
+    password), 1 for a server that is not reachable right now (systemd may retry)."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class StorageUnavailable(Exception):
@@ -45,6 +58,8 @@ def _transient_errors() -> Iterator[None]:
         if any(word in str(exc).lower() for word in _TRANSIENT):
             raise StorageUnavailable(str(exc)) from exc
         raise
+    except pg.TRANSIENT as exc:
+        raise StorageUnavailable(f"PostgreSQL: {type(exc).__name__}") from exc
 
 
 @dataclass(frozen=True)
@@ -54,25 +69,59 @@ class Migration:
     sql: str
 
 
-def migrations() -> list[Migration]:
+def migrations(dialect: str = "sqlite") -> list[Migration]:
+    """The numbered migrations: SQLite's in ``migrations/``, PostgreSQL's twins in ``migrations/postgresql/``."""
+    folder = resources.files("bot.storage.migrations")
+    if dialect == "postgresql":
+        folder = folder / "postgresql"
     found = []
-    for item in resources.files("bot.storage.migrations").iterdir():
+    for item in folder.iterdir():
         match = _MIGRATION_NAME.match(item.name)
         if match:
             found.append(Migration(int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
     return sorted(found, key=lambda m: m.version)
 
 
+class _SqliteTx:
+    """aiosqlite behind the common Tx interface (the caller holds the writer lock)."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Done:
+        cur = await self._db.execute(sql, params)
+        return Done(cur.rowcount, cur.lastrowid)
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._db.execute_fetchall(sql, params))
+
+
 class StorageBase:
-    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
-        self.path = path
+    def __init__(self, target: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        """``target``: a SQLite file, or a ``postgresql://`` URL (kept private: it may hold a password)."""
+        self._url: str | None = None
+        if isinstance(target, str) and pg.is_postgres_url(target):
+            self._url, self.path, self.dialect = target, Path(), POSTGRES
+            self.where = pg.where(target)
+        else:
+            self.path, self.dialect = Path(target), SQLITE
+            self.where = str(self.path)
         self.busy_timeout_ms = busy_timeout_ms
         self._db: aiosqlite.Connection | None = None
+        self._pool: Any = None
+        self._read_pool: Any = None
         self._lock = asyncio.Lock()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self._url is not None
 
     # ------------------------------------------------------------ lifecycle
 
     async def open(self) -> None:
+        if self._url is not None:
+            await self._open_postgres(self._url)
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -106,10 +155,52 @@ class StorageBase:
             raise
         self._db = db
 
+    async def _open_postgres(self, url: str) -> None:
+        try:
+            self._pool = await pg.create_pool(url)
+        except (OSError, TimeoutError) as exc:
+            reason = exc.strerror or type(exc).__name__ if isinstance(exc, OSError) else "timed out"
+            raise StorageError(f"cannot reach PostgreSQL at {self.where}: {reason}", code=1) from None
+        except asyncpg.InvalidAuthorizationSpecificationError:
+            raise StorageError(
+                f"PostgreSQL at {self.where} refused the login: check the user and password in DATABASE_URL"
+            ) from None
+        except asyncpg.InvalidCatalogNameError:
+            raise StorageError(
+                f"PostgreSQL at {self.where} has no such database: create it (createdb) or fix DATABASE_URL"
+            ) from None
+        except asyncpg.PostgresError as exc:
+            raise StorageError(f"PostgreSQL at {self.where}: {type(exc).__name__}") from None
+        try:
+            async with pg.transaction(self._pool) as tx:
+                await pg.lock_migrations(tx)
+                current = await pg.current_version(tx)
+                self._refuse_newer(current, migrations("postgresql"))
+                for mig in migrations("postgresql"):
+                    if mig.version > current:
+                        await pg.apply(tx, mig.version, mig.name, mig.sql)
+        except BaseException:
+            await self._pool.close()
+            self._pool = None
+            raise
+
+    def _refuse_newer(self, current: int, known: list[Migration]) -> None:
+        newest = known[-1].version if known else 0
+        if current > newest:
+            setting = "DATABASE_URL" if self.is_postgres else "DATABASE_PATH"
+            raise StorageError(
+                f"database schema version {current} is newer than this careerbot knows ({newest}); "
+                f"upgrade careerbot or point {setting} at another database"
+            )
+
     async def close(self) -> None:
         if self._db is not None:
             await self._db.close()
             self._db = None
+        for pool in (self._pool, self._read_pool):
+            if pool is not None:
+                await pool.close()
+        self._pool = self._read_pool = None
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -117,8 +208,7 @@ class StorageBase:
             raise StorageError("storage is not open")
         return self._db
 
-    @staticmethod
-    async def _migrate(db: aiosqlite.Connection) -> None:
+    async def _migrate(self, db: aiosqlite.Connection) -> None:
         await db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
             " applied_at REAL NOT NULL)"
@@ -127,12 +217,7 @@ class StorageBase:
             row = await cur.fetchone()
         current = int(row[0]) if row else 0
         known = migrations()
-        newest = known[-1].version if known else 0
-        if current > newest:
-            raise StorageError(
-                f"database schema version {current} is newer than this careerbot knows ({newest}); "
-                "upgrade careerbot or point DATABASE_PATH at another file"
-            )
+        self._refuse_newer(current, known)
         for mig in known:
             if mig.version <= current:
                 continue
@@ -149,12 +234,18 @@ class StorageBase:
         return int(row["v"]) if row else 0
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _tx(self) -> AsyncIterator[Tx]:
+        """One write transaction: all of its statements commit together or not at all."""
+        if self._pool is not None:
+            with _transient_errors():
+                async with pg.transaction(self._pool) as tx:
+                    yield tx
+            return
         async with self._lock:
             with _transient_errors():
                 await self.db.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self.db
+                    yield _SqliteTx(self.db)
                     await self.db.execute("COMMIT")
                 except BaseException:
                     if self.db.in_transaction:
@@ -163,17 +254,47 @@ class StorageBase:
 
     # execute_fetchall is one hop to aiosqlite's thread; execute + fetchone + close would be three,
     # and on a busy click path those hops are most of the cost.
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if self._pool is not None:
+            with _transient_errors():
+                async with self._pool.acquire() as conn:
+                    return await pg.PgTx(conn).execute_fetchall(sql, params)
         async with self._lock:
             with _transient_errors():
                 return list(await self.db.execute_fetchall(sql, params))
 
+    @asynccontextmanager
+    async def read_snapshot(self) -> AsyncIterator[Tx]:
+        """Moderators' reads: a separate connection, one consistent snapshot, never a write.
+
+        PostgreSQL: a second pool whose transactions are read-only and repeatable-read, so a long
+        summary neither sees half of a member's click nor takes a connection members need."""
+        if self.is_postgres:
+            assert self._url is not None
+            if self._read_pool is None:
+                with _transient_errors():
+                    self._read_pool = await pg.create_pool(self._url)
+            with _transient_errors():
+                async with pg.transaction(self._read_pool, isolation="repeatable_read", readonly=True) as tx:
+                    yield tx
+            return
+        reader = await self.open_reader()
+        try:
+            with _transient_errors():
+                await reader.execute("BEGIN")
+                yield _SqliteTx(reader)
+                await reader.execute("COMMIT")
+        finally:
+            await reader.close()
+
     async def open_reader(self) -> aiosqlite.Connection:
-        """A read-only connection for moderators' aggregate queries (caller closes it)."""
+        """A read-only SQLite connection for moderators' aggregate queries (caller closes it)."""
+        if self.is_postgres:
+            raise StorageError("open_reader is SQLite's; use read_snapshot() on PostgreSQL")
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         db = await aiosqlite.connect(uri, uri=True)
         db.row_factory = sqlite3.Row
@@ -182,6 +303,8 @@ class StorageBase:
 
     async def backup(self, target: Path) -> None:
         """SQLite online backup: consistent even while members keep writing."""
+        if self.is_postgres:
+            raise StorageError("back up PostgreSQL with pg_dump (see the README)")
         target.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(target) as dest, self._lock:
             await self.db.backup(dest)

@@ -7,9 +7,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import aiosqlite
-
 from bot.storage._base import StorageBase
+from bot.storage._driver import Tx
 from bot.storage._rows import _SETTINGS_COLUMNS, GuildSettings, MemberData
 
 
@@ -27,12 +26,12 @@ class CommunityTables(StorageBase):
         now: float,
     ) -> int:
         async with self._tx() as db:
-            cur = await db.execute(
+            rows = await db.execute_fetchall(
                 "INSERT INTO faq_queries (user_id, guild_id, question, entry_id, score, declined, source,"
-                " asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (user_id, guild_id, question, entry_id, score, int(declined), source, now),
             )
-            return int(cur.lastrowid or 0)
+            return int(rows[0]["id"])
 
     async def set_feedback(
         self,
@@ -84,13 +83,14 @@ class CommunityTables(StorageBase):
         ids = json.dumps(sorted(set(present)))
         async with self._tx() as db:
             await db.execute(
-                "UPDATE guild_settings SET left_at = NULL WHERE guild_id IN (SELECT value FROM json_each(?))",
+                f"UPDATE guild_settings SET left_at = NULL WHERE guild_id IN ({self.dialect.json_ids})",
                 (ids,),
             )
             await db.execute(
                 "INSERT INTO guild_settings (guild_id, updated_at, left_at)"
-                " SELECT guild_id, ?, ? FROM (SELECT guild_id FROM quiz_sessions UNION SELECT guild_id FROM faq_queries)"
-                " WHERE guild_id IS NOT NULL AND guild_id NOT IN (SELECT value FROM json_each(?))"
+                " SELECT guild_id, ?, ? FROM"
+                " (SELECT guild_id FROM quiz_sessions UNION SELECT guild_id FROM faq_queries) AS seen"
+                f" WHERE guild_id IS NOT NULL AND guild_id NOT IN ({self.dialect.json_ids})"
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = coalesce(guild_settings.left_at, excluded.left_at)",
                 (now, now, ids),
             )
@@ -160,8 +160,8 @@ class CommunityTables(StorageBase):
     async def record_role_grant(self, guild_id: int, user_id: int, role_id: int, now: float) -> None:
         async with self._tx() as db:
             await db.execute(
-                "INSERT OR REPLACE INTO path_role_grants (guild_id, user_id, role_id, granted_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO path_role_grants (guild_id, user_id, role_id, granted_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (guild_id, user_id, role_id) DO UPDATE SET granted_at = excluded.granted_at",
                 (guild_id, user_id, role_id, now),
             )
 
@@ -173,17 +173,17 @@ class CommunityTables(StorageBase):
 
     async def member_data(self, user_id: int) -> MemberData:
         row = await self._one(
-            "SELECT (SELECT count(*) FROM quiz_sessions WHERE user_id = :u) AS sessions,"
-            " (SELECT count(*) FROM quiz_results WHERE user_id = :u) AS results,"
-            " (SELECT count(*) FROM faq_queries WHERE user_id = :u) AS faq_questions,"
-            " (SELECT count(*) FROM faq_feedback WHERE user_id = :u) AS faq_votes,"
-            " (SELECT count(*) FROM path_role_grants WHERE user_id = :u) AS role_grants,"
-            " (SELECT min(t) FROM (SELECT min(started_at) AS t FROM quiz_sessions WHERE user_id = :u"
-            "   UNION ALL SELECT min(asked_at) FROM faq_queries WHERE user_id = :u)) AS first_seen,"
-            " (SELECT max(t) FROM (SELECT max(updated_at) AS t FROM quiz_sessions WHERE user_id = :u"
-            "   UNION ALL SELECT max(asked_at) FROM faq_queries WHERE user_id = :u"
-            "   UNION ALL SELECT max(updated_at) FROM faq_feedback WHERE user_id = :u)) AS last_seen",
-            {"u": user_id},  # type: ignore[arg-type]
+            "SELECT (SELECT count(*) FROM quiz_sessions WHERE user_id = ?) AS sessions,"
+            " (SELECT count(*) FROM quiz_results WHERE user_id = ?) AS results,"
+            " (SELECT count(*) FROM faq_queries WHERE user_id = ?) AS faq_questions,"
+            " (SELECT count(*) FROM faq_feedback WHERE user_id = ?) AS faq_votes,"
+            " (SELECT count(*) FROM path_role_grants WHERE user_id = ?) AS role_grants,"
+            " (SELECT min(t) FROM (SELECT min(started_at) AS t FROM quiz_sessions WHERE user_id = ?"
+            "   UNION ALL SELECT min(asked_at) FROM faq_queries WHERE user_id = ?) AS f) AS first_seen,"
+            " (SELECT max(t) FROM (SELECT max(updated_at) AS t FROM quiz_sessions WHERE user_id = ?"
+            "   UNION ALL SELECT max(asked_at) FROM faq_queries WHERE user_id = ?"
+            "   UNION ALL SELECT max(updated_at) FROM faq_feedback WHERE user_id = ?) AS l) AS last_seen",
+            (user_id,) * 10,
         )
         assert row is not None
         return MemberData(**dict(row))
@@ -191,10 +191,10 @@ class CommunityTables(StorageBase):
     async def forget_member(self, user_id: int) -> list[tuple[int, int]]:
         """Delete every row about the member; returns the path roles granted, to take back."""
         async with self._tx() as db:
-            async with db.execute(
+            rows = await db.execute_fetchall(
                 "SELECT guild_id, role_id FROM path_role_grants WHERE user_id = ?", (user_id,)
-            ) as cur:
-                grants = [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+            )
+            grants = [(int(r[0]), int(r[1])) for r in rows]
             # Answers and results go with their sessions (ON DELETE CASCADE).
             await db.execute("DELETE FROM quiz_results WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM quiz_sessions WHERE user_id = ?", (user_id,))
@@ -241,7 +241,7 @@ class CommunityTables(StorageBase):
         return gone
 
     @staticmethod
-    async def _delete_guild(db: aiosqlite.Connection, guild_id: int) -> None:
+    async def _delete_guild(db: Tx, guild_id: int) -> None:
         for table in ("quiz_results", "quiz_sessions", "faq_queries", "faq_feedback", "path_role_grants"):
             # Table names come from the fixed tuple above.
             await db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
@@ -249,6 +249,8 @@ class CommunityTables(StorageBase):
 
     async def checkpoint(self) -> None:
         """Fold the WAL back into the database (housekeeping), so readers never face a huge log."""
+        if self.is_postgres:
+            return  # PostgreSQL's own checkpointer and autovacuum do this
         async with self._lock:
             # PASSIVE never waits for a moderator's long read, so members' writes never queue behind it;
             # journal_size_limit trims the file once the log is folded back.

@@ -46,8 +46,7 @@ class QuizTables(StorageBase):
     async def session_with_answers(self, session_id: int) -> tuple[SessionRow, dict[str, str]] | None:
         """A session and its answers in one query (one hop on the click path)."""
         row = await self._one(
-            "SELECT s.*, (SELECT json_group_object(question_id, option_id) FROM quiz_answers a"
-            " WHERE a.session_id = s.id) AS answers_json FROM quiz_sessions s WHERE s.id = ?",
+            f"SELECT s.*, {self.dialect.answers_json} AS answers_json FROM quiz_sessions s WHERE s.id = ?",
             (session_id,),
         )
         if row is None:
@@ -80,7 +79,7 @@ class QuizTables(StorageBase):
         async with self._tx() as db:
             rows = await db.execute_fetchall(
                 "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?,"
-                " finished_at = CASE WHEN ? = 'active' THEN NULL ELSE ? END"
+                " finished_at = CASE WHEN ? = 'active' THEN NULL ELSE CAST(? AS DOUBLE PRECISION) END"
                 " WHERE id = ? AND status = 'active' AND position = ? RETURNING *",
                 (position, status, now, status, now, session_id, expect_position),
             )

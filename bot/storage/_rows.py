@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+
+from bot.storage._driver import Row
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,9 @@ _SETTINGS_COLUMNS = (
 )
 
 
-def _session(row: sqlite3.Row | None) -> SessionRow | None:
+def _session(row: Row | None) -> SessionRow | None:
     return SessionRow(**dict(row)) if row is not None else None
 
 
-def _result(row: sqlite3.Row | None) -> ResultRow | None:
+def _result(row: Row | None) -> ResultRow | None:
     return ResultRow(**dict(row)) if row is not None else None

@@ -1,0 +1,85 @@
+"""The PostgreSQL side of storage: a connection pool, its migrations, and its errors in our words.
+
+Every Discord id is BIGINT there (SQLite's INTEGER is already 64-bit). Several bot processes may
+start at once against one database, so migrations run under an advisory lock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from bot.storage._driver import Done, Row, numbered, status_rowcount
+
+# Any number will do as long as it is ours alone: it serialises start-up migrations across processes.
+_MIGRATION_LOCK = 0x0CA4EE4B07
+# Failures that mean "the server or the connection is gone for now", not "this SQL is wrong".
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.InterfaceError,  # includes ConnectionDoesNotExistError (a dropped connection)
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown
+    asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby, or the database set read-only
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+)
+
+
+def where(url: str) -> str:
+    """host:port of a URL, for messages; never the user, password or query."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+class PgTx:
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Done:
+        status = await self._conn.execute(numbered(sql), *params)
+        return Done(status_rowcount(str(status)))
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._conn.fetch(numbered(sql), *params))
+
+
+@asynccontextmanager
+async def transaction(pool: Any, **options: Any) -> AsyncIterator[PgTx]:
+    async with pool.acquire() as conn, conn.transaction(**options):
+        yield PgTx(conn)
+
+
+async def create_pool(url: str, **settings: str) -> Any:
+    """A pool that checks out working connections; a dropped one is replaced on its next use."""
+    return await asyncpg.create_pool(
+        url, min_size=1, max_size=10, timeout=10, command_timeout=60, server_settings=settings or None
+    )
+
+
+async def current_version(tx: PgTx) -> int:
+    await tx.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at DOUBLE PRECISION NOT NULL)"
+    )
+    rows = await tx.execute_fetchall("SELECT coalesce(max(version), 0) AS v FROM schema_version")
+    return int(rows[0]["v"])
+
+
+async def lock_migrations(tx: PgTx) -> None:
+    await tx.execute_fetchall("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+
+
+async def apply(tx: PgTx, version: int, name: str, sql: str) -> None:
+    await tx._conn.execute(sql)  # a script of several statements: no parameters allowed
+    await tx.execute(
+        "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+        (version, name, time.time()),
+    )

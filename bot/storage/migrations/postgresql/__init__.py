@@ -1,0 +1,1 @@
+"""PostgreSQL twins of the numbered SQLite migrations one folder up (same numbers, same meaning)."""
