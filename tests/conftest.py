@@ -78,9 +78,12 @@ def make_settings(discord_fake: FakeDiscord | None, tmp_path: Path, **overrides:
 class BotRunner:
     """Starts, stops and restarts real CareerBots against the fake, on one database file."""
 
-    def __init__(self, discord_fake: FakeDiscord, tmp_path: Path, content: Content) -> None:
+    def __init__(
+        self, discord_fake: FakeDiscord, tmp_path: Path, content: Content, database: Path | str | None = None
+    ) -> None:
         self.fake, self.tmp_path, self.content = discord_fake, tmp_path, content
-        self.db_path = tmp_path / "careerbot.sqlite3"
+        # A SQLite file, or (for modules that run on both backends) a PostgreSQL URL.
+        self.db_path: Path | str = database or tmp_path / "careerbot.sqlite3"
         self.bot: CareerBot | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -90,6 +93,8 @@ class BotRunner:
     async def start_with(
         self, *, extensions: tuple[str, ...] = EXTENSIONS, content: Content | None = None, **overrides: Any
     ) -> CareerBot:
+        if isinstance(self.db_path, str):
+            overrides = {"database_url": self.db_path, **overrides}
         settings = make_settings(self.fake, self.tmp_path, **overrides)
         bot = CareerBot(settings, content or self.content, extensions=extensions)
         self.bot = bot
@@ -117,7 +122,29 @@ class BotRunner:
 
 
 @pytest.fixture
-async def runner(fake: FakeDiscord, tmp_path: Path, content: Content) -> AsyncIterator[BotRunner]:  # noqa: F811
+def backend(request: pytest.FixtureRequest) -> str:
+    """ "sqlite", or both backends in turn for modules that set ``BOTH_BACKENDS = True``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+async def runner(
+    fake: FakeDiscord,  # noqa: F811
+    tmp_path: Path,
+    content: Content,
+    backend: str,
+) -> AsyncIterator[BotRunner]:
+    if backend == "postgresql":
+        async with postgres_schema() as url:
+            r = BotRunner(fake, tmp_path, content, url)
+            yield r
+            await r.stop()
+        return
     r = BotRunner(fake, tmp_path, content)
     yield r
     await r.stop()
@@ -179,3 +206,23 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         return
     async with postgres_schema() as url:
         yield url
+
+
+@asynccontextmanager
+async def hold_database(runner: BotRunner) -> AsyncIterator[None]:
+    """Keep the bot's writes waiting, as a busy database would: SQLite's writer lock in this process, or
+    on PostgreSQL another session's EXCLUSIVE lock on the tables members write (reads still pass)."""
+    if not isinstance(runner.db_path, str):
+        assert runner.bot is not None
+        async with runner.bot.storage._lock:
+            yield
+        return
+    import asyncpg
+
+    con = await asyncpg.connect(runner.db_path)
+    try:
+        async with con.transaction():
+            await con.execute("LOCK TABLE quiz_sessions, quiz_answers, faq_queries IN EXCLUSIVE MODE")
+            yield
+    finally:
+        await con.close()

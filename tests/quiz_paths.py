@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -34,9 +36,29 @@ async def answer_all(fake: FakeDiscord, user: Any, message: Any, picks: list[int
     return message
 
 
-def db_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def db_rows(path: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows straight from the database a test's bot uses: a SQLite file or a PostgreSQL URL."""
+    if isinstance(path, str):
+        return _pg_rows(path, sql, params)
     con = sqlite3.connect(path)
     try:
         return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+def _pg_rows(url: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    # Synchronous like the SQLite branch, so tests read the same either way: its own loop, in a thread.
+    import asyncpg
+
+    from bot.storage._driver import numbered
+
+    async def fetch() -> list[tuple[Any, ...]]:
+        con = await asyncpg.connect(url)
+        try:
+            return [tuple(r) for r in await con.fetch(numbered(sql), *params)]
+        finally:
+            await con.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, fetch()).result()

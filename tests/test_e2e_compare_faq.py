@@ -12,8 +12,10 @@ import pytest
 from bot.charts import SIZE_PX
 from bot.content import Content
 from fakediscord import FakeDiscord
-from tests.conftest import BotRunner
+from tests.conftest import BotRunner, hold_database
 from tests.quiz_paths import ML_PATH, answer_all, db_rows
+
+BOTH_BACKENDS = True
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -292,8 +294,8 @@ async def test_a_slow_faq_answer_is_deferred_not_failed(
     members: Members,
 ) -> None:
     guild, alice, _ = members
-    bot = await runner.start()
-    async with bot.storage._lock:  # the database is busy for longer than the bot's 2 s budget
+    await runner.start()
+    async with hold_database(runner):  # the database is busy for longer than the bot's 2 s budget
         ask = asyncio.create_task(
             fake.invoke(alice, "faq", guild=guild, options={"question": "which one pays more"}, timeout=10)
         )

@@ -14,6 +14,8 @@ from fakediscord.permissions import DEFAULT_BOT, MANAGE_GUILD, MANAGE_ROLES
 from tests.conftest import BotRunner, make_settings
 from tests.quiz_paths import AI_PATH, answer_all, db_rows
 
+BOTH_BACKENDS = True
+
 
 @dataclass
 class Server:

@@ -1,4 +1,5 @@
-"""/careerquiz end to end: the real bot, the loopback fake Discord, a real SQLite file."""
+"""/careerquiz end to end: the real bot, the loopback fake Discord, a real SQLite file and a real
+PostgreSQL schema (each test runs on both)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from bot.content import Content
 from fakediscord import FakeDiscord
-from tests.conftest import BotRunner
+from tests.conftest import BotRunner, hold_database
 from tests.quiz_paths import (
     AI_BY_TIEBREAK,
     AI_PATH,
@@ -22,6 +23,8 @@ from tests.quiz_paths import (
     nav_id,
     option_ids,
 )
+
+BOTH_BACKENDS = True
 
 
 @dataclass
@@ -139,10 +142,10 @@ async def test_restart_mid_quiz_loses_nothing(fake: FakeDiscord, runner: BotRunn
 async def test_a_slow_click_is_acknowledged_before_discords_deadline(
     fake: FakeDiscord, runner: BotRunner, world: World
 ) -> None:
-    bot = await runner.start()
+    await runner.start()
     dm = await start_quiz(fake, world)
     # Hold the database for longer than the bot's 2 s budget: the click must be deferred, then edited.
-    async with bot.storage._lock:
+    async with hold_database(runner):
         click = asyncio.create_task(fake.click(world.alice, dm, option_ids(dm)[0], timeout=10))
         await asyncio.sleep(2.5)
     res = await click
