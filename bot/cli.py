@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from bot.content import Content, ContentError, dump_for_check, load_content
 from bot.faq import FaqRetriever, Match
-from bot.settings import Settings
-from bot.storage import Storage, StorageError
+from bot.settings import Settings, database_target
+from bot.storage import Storage, StorageError, copy_database
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -108,6 +108,35 @@ async def _db(settings: Settings, action: str, target: Path | None) -> str:
         await storage.close()
 
 
+def _database_arg(url: str) -> Path | str:
+    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise Fatal("db copy takes URLs: sqlite:///path/to/file.sqlite3 or postgresql://user@host/db")
+    return database_target(url)
+
+
+async def _db_copy(source_url: str, target_url: str, *, force: bool) -> str:
+    """Copy, then check; prints where (host:port or file), never a URL that may carry a password."""
+    source, target = Storage(_database_arg(source_url)), Storage(_database_arg(target_url))
+    try:
+        for storage in (source, target):
+            await storage.open()
+        report = await copy_database(source, target, force=force)
+    except StorageError as exc:
+        raise Fatal(str(exc), exc.code) from None
+    finally:
+        await source.close()
+        await target.close()
+    lines = [f"  {t.table}: {t.rows} rows" for t in report]
+    total = sum(t.rows for t in report)
+    return "\n".join(
+        [
+            f"copied {total} rows in {len(report)} tables from {source.where} to {target.where};"
+            " every table's row count and contents match",
+            *lines,
+        ]
+    )
+
+
 def match_json(match: Match) -> dict[str, object]:
     """One line of `careerbot ask --json`: the answer's id and section, or the declined candidate."""
     if match.entry is not None:
@@ -158,6 +187,10 @@ def _parser() -> argparse.ArgumentParser:
     dbsub.add_parser("migrate", help="apply pending migrations")
     backup = dbsub.add_parser("backup", help="online backup, safe while the bot runs")
     backup.add_argument("path", type=Path)
+    copy = dbsub.add_parser("copy", help="copy every table to another database (SQLite <-> PostgreSQL)")
+    copy.add_argument("--from", dest="source", required=True, help="sqlite:///… or postgresql://…")
+    copy.add_argument("--to", dest="target", required=True, help="sqlite:///… or postgresql://…")
+    copy.add_argument("--force", action="store_true", help="replace the rows a non-empty target holds")
     quiz = sub.add_parser("quiz", help="take the career quiz in the terminal")
     quiz.add_argument("--save", action="store_true", help="store the session and result in the database")
     quiz.add_argument("--user-id", type=int, default=0, help="member id to store under with --save")
@@ -181,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(
                 _run_bot(settings, content, sync_only=command == "sync", guild=getattr(args, "guild", None))
             )
+        elif command == "db" and args.db_command == "copy":
+            print(asyncio.run(_db_copy(args.source, args.target, force=args.force)))
         elif command == "db":
             target = args.path.resolve() if getattr(args, "path", None) else None
             print(asyncio.run(_db(settings, args.db_command, target)))

@@ -13,6 +13,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = PROJECT_ROOT / ".env"
 
 
+def database_target(url: str) -> Path | str:
+    """``sqlite:///rel/path`` (relative to the project) or ``sqlite:////abs/path`` -> a file; else the URL."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return path if path.is_absolute() else PROJECT_ROOT / path
+    return url
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -71,11 +79,7 @@ class Settings(BaseSettings):
         """Where storage lives: a SQLite file (from DATABASE_URL or DATABASE_PATH) or a PostgreSQL URL."""
         if self.database_url is None:
             return self.database_path
-        url = self.database_url.get_secret_value()
-        if url.startswith("sqlite:///"):
-            path = Path(url.removeprefix("sqlite:///"))
-            return path if path.is_absolute() else PROJECT_ROOT / path
-        return url
+        return database_target(self.database_url.get_secret_value())
 
     @field_validator("discord_token", mode="before")
     @classmethod

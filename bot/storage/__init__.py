@@ -14,6 +14,7 @@ from bot.storage._base import (
     migrations,
 )
 from bot.storage._community import CommunityTables
+from bot.storage._copy import TableCopy, copy_database
 from bot.storage._quiz import QuizTables
 from bot.storage._rows import GuildSettings, MemberData, ResultRow, SessionRow
 
@@ -27,6 +28,8 @@ __all__ = [
     "Storage",
     "StorageError",
     "StorageUnavailable",
+    "TableCopy",
+    "copy_database",
     "migrations",
 ]
 
