@@ -12,14 +12,18 @@ import os
 import socket
 import sqlite3
 import struct
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 
+from bot.content import Content
 from fakediscord import FakeDiscord
-from tests.conftest import BotRunner
+from tests.conftest import BotRunner, hold_database, postgres_schema
 from tests.quiz_paths import AI_PATH, answer_all, db_rows, option_ids
 from tests.test_process import bot_env, run
 
@@ -194,3 +198,64 @@ async def test_a_malformed_database_url_is_refused_without_echoing_it(tmp_path: 
         err.strip()
         == "careerbot: setting DATABASE_URL: Value error, must start with sqlite:/// or postgresql:// (see .env.example)"
     )
+
+
+async def until(check: Callable[[], Awaitable[Any]]) -> None:
+    """Re-check a condition inside PostgreSQL (not the bot's reply) until it holds: the server offers
+    no event to wait on for "a session is waiting on a lock"."""
+    while not await check():  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def runner_pg(fake: FakeDiscord, tmp_path: Path, content: Content) -> AsyncIterator[BotRunner]:
+    async with postgres_schema() as url:
+        r = BotRunner(fake, tmp_path, content, url)
+        yield r
+        await r.stop()
+
+
+async def test_a_dropped_postgresql_connection_is_not_saved_then_reconnects(
+    fake: FakeDiscord, runner_pg: BotRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    runner = runner_pg
+    assert isinstance(runner.db_path, str)
+    app = f"careerbot-{uuid.uuid4().hex[:8]}"
+    runner.db_path = f"{runner.db_path}&application_name={app}"
+    guild = fake.add_guild(name="Career Hub")
+    alice = fake.add_user("alice")
+    fake.add_member(guild, alice)
+    await runner.start()
+    await fake.invoke(alice, "careerquiz", guild=guild)
+    dm = await answer_all(fake, alice, await fake.wait_dm(alice), AI_PATH[:2])
+
+    caplog.set_level(logging.WARNING, logger="careerbot")
+    admin = await asyncpg.connect(runner.db_path)
+    try:
+        # Catch the bot's click in the middle of its transaction (waiting on a lock), then cut it off.
+        async with hold_database(runner):
+            click = asyncio.create_task(fake.click(alice, dm, option_ids(dm)[AI_PATH[2]], timeout=10))
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'"
+            async with asyncio.timeout(10):
+                await until(lambda: admin.fetchval(waiting, app))
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1"
+                " AND wait_event_type = 'Lock'",
+                app,
+            )
+            res = await click
+    finally:
+        await admin.close()
+    assert res.error is None, res.error
+    assert "Your answer was not saved: please click again." in (
+        res.content + "".join(m.content for m in res.followups)
+    )
+    assert [r for r in caplog.records if "storage unavailable" in r.getMessage()]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 2, "nothing stored was lost"
+
+    # The pool replaces the dropped connection: the same click now works.
+    res = await fake.click(alice, dm, option_ids(dm)[AI_PATH[2]])
+    assert res.error is None and res.message is not None
+    assert res.message.embeds[0]["title"] == "Career quiz · Question 4 of 13"
+    assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 3
