@@ -96,7 +96,47 @@ class _SqliteTx:
         return list(await self._db.execute_fetchall(sql, params))
 
 
+class _LoopTx:
+    """The writer's own sqlite3 connection, run on the event loop: no thread hop per statement.
+
+    Used only for the click path's point statements (an indexed row or two, microseconds) once the
+    write lock is held, so nothing here can wait on another process or on a scan."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Done:
+        cur = self._con.execute(sql, params)
+        try:
+            cur.fetchall()  # step to the end: an unfinished statement would block COMMIT
+            return Done(cur.rowcount, cur.lastrowid)
+        finally:
+            cur.close()
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return _run(self._con, sql, params)
+
+
+def _run(con: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    """Run one statement to its end and close its cursor (PRAGMAs return a row nobody reads)."""
+    cur = con.execute(sql, params)
+    try:
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+# Fold the WAL back after this many click transactions (a few pages each, so a few MB). SQLite's own
+# autocheckpoint is off on the writer, so a commit on the loop never does checkpoint I/O there; the
+# checkpoint runs on aiosqlite's thread instead.
+_CHECKPOINT_EVERY = 256
+
+
 class StorageBase:
+    # Click-path transactions run on the loop (see _LoopTx); False restores a thread hop per statement
+    # (bench/storage_click.py measures both in one run).
+    fast_clicks = True
+
     def __init__(self, target: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         """``target``: a SQLite file, or a ``postgresql://`` URL (kept private: it may hold a password)."""
         self._url: str | None = None
@@ -111,6 +151,7 @@ class StorageBase:
         self._pool: Any = None
         self._read_pool: Any = None
         self._lock = asyncio.Lock()
+        self._fast_commits = 0
 
     @property
     def is_postgres(self) -> bool:
@@ -127,7 +168,9 @@ class StorageBase:
         except OSError as exc:
             raise StorageError(f"{self.path}: cannot create its folder: {exc.strerror}") from None
         try:
-            db = await aiosqlite.connect(self.path, isolation_level=None)
+            # check_same_thread=False: click-path statements use this connection from the loop (one at a
+            # time, under self._lock); everything else goes through aiosqlite's thread as before.
+            db = await aiosqlite.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise StorageError(f"{self.path}: cannot open the database: {exc}") from None
         db.row_factory = sqlite3.Row
@@ -139,6 +182,7 @@ class StorageBase:
             # Keep the WAL file from growing without bound while long moderator reads hold snapshots.
             await db.execute("PRAGMA journal_size_limit = 67108864")
             await self._migrate(db)
+            await db.execute("PRAGMA wal_autocheckpoint = 0")
         except sqlite3.OperationalError as exc:
             await db.close()
             reason = "not writable" if "readonly" in str(exc) or "unable to open" in str(exc) else str(exc)
@@ -233,9 +277,23 @@ class StorageBase:
         row = await self._one("SELECT coalesce(max(version), 0) AS v FROM schema_version")
         return int(row["v"]) if row else 0
 
+    def _loop_connection(self) -> sqlite3.Connection:
+        # aiosqlite keeps the sqlite3 connection it opened in its worker thread as ``_conn``.
+        con: sqlite3.Connection = self.db._conn
+        return con
+
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[Tx]:
-        """One write transaction: all of its statements commit together or not at all."""
+    async def _tx(self, *, fast: bool = False) -> AsyncIterator[Tx]:
+        """One write transaction: all of its statements commit together or not at all.
+
+        ``fast``: a click's few point statements. On SQLite they run on the loop once the write lock is
+        taken without waiting; if another process holds it, taking it waits on aiosqlite's thread instead
+        (up to the busy timeout), so the loop never blocks on a lock."""
+        if self._pool is None and fast and self.fast_clicks:
+            async with self._lock, self._fast_tx() as tx:
+                yield tx
+            await self._checkpoint_if_large()
+            return
         if self._pool is not None:
             with _transient_errors():
                 async with pg.transaction(self._pool) as tx:
@@ -251,6 +309,58 @@ class StorageBase:
                     if self.db.in_transaction:
                         await self.db.execute("ROLLBACK")
                     raise
+
+    @asynccontextmanager
+    async def _fast_tx(self) -> AsyncIterator[Tx]:
+        con = self._loop_connection()
+        with _transient_errors():
+            try:
+                _run(con, "PRAGMA busy_timeout = 0")
+                try:
+                    _run(con, "BEGIN IMMEDIATE")
+                finally:
+                    _run(con, f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                await self.db.execute("BEGIN IMMEDIATE")  # wait for the lock off the loop
+            try:
+                yield _LoopTx(con)
+                _run(con, "COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    _run(con, "ROLLBACK")
+                raise
+
+    async def _checkpoint_if_large(self) -> None:
+        self._fast_commits += 1
+        if self._fast_commits % _CHECKPOINT_EVERY == 0:
+            async with self._lock:
+                with _transient_errors():
+                    # PASSIVE: never waits for readers; journal_size_limit trims the file afterwards.
+                    await self.db.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+
+    async def _one_fast(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """A click's point read (by primary key or a unique index) on the loop, without a thread hop.
+
+        In WAL mode a read never waits for the writer; in the rare case SQLite still answers "busy"
+        (another process recovering the WAL index), the read is retried on aiosqlite's thread."""
+        if self._pool is not None or not self.fast_clicks:
+            return await self._one(sql, params)
+        async with self._lock:
+            con = self._loop_connection()
+            try:
+                _run(con, "PRAGMA busy_timeout = 0")
+                try:
+                    rows = _run(con, sql, params)
+                finally:
+                    _run(con, f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                with _transient_errors():
+                    rows = list(await self.db.execute_fetchall(sql, params))
+        return rows[0] if rows else None
 
     # execute_fetchall is one hop to aiosqlite's thread; execute + fetchone + close would be three,
     # and on a busy click path those hops are most of the cost.

@@ -254,7 +254,7 @@ class CommunityTables(StorageBase):
         async with self._lock:
             # PASSIVE never waits for a moderator's long read, so members' writes never queue behind it;
             # journal_size_limit trims the file once the log is folded back.
-            await self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            await self.db.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def counts(self) -> Mapping[str, int]:
         """Row counts per table (for tests and ad-hoc maintenance)."""

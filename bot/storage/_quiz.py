@@ -11,11 +11,13 @@ from bot.storage._rows import ResultRow, SessionRow, _result, _session
 class QuizTables(StorageBase):
     async def active_session(self, user_id: int) -> SessionRow | None:
         return _session(
-            await self._one("SELECT * FROM quiz_sessions WHERE user_id = ? AND status = 'active'", (user_id,))
+            await self._one_fast(
+                "SELECT * FROM quiz_sessions WHERE user_id = ? AND status = 'active'", (user_id,)
+            )
         )
 
     async def session(self, session_id: int) -> SessionRow | None:
-        return _session(await self._one("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,)))
+        return _session(await self._one_fast("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,)))
 
     async def start_session(
         self,
@@ -28,7 +30,7 @@ class QuizTables(StorageBase):
         now: float,
     ) -> SessionRow:
         """Open a new session; a member's previous active one becomes 'abandoned' in the same transaction."""
-        async with self._tx() as db:
+        async with self._tx(fast=True) as db:
             await db.execute(
                 "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?, finished_at = ?"
                 " WHERE user_id = ? AND status = 'active'",
@@ -45,7 +47,7 @@ class QuizTables(StorageBase):
 
     async def session_with_answers(self, session_id: int) -> tuple[SessionRow, dict[str, str]] | None:
         """A session and its answers in one query (one hop on the click path)."""
-        row = await self._one(
+        row = await self._one_fast(
             f"SELECT s.*, {self.dialect.answers_json} AS answers_json FROM quiz_sessions s WHERE s.id = ?",
             (session_id,),
         )
@@ -76,7 +78,7 @@ class QuizTables(StorageBase):
         Guarded by the position the engine computed from: if another click moved the session first
         (a double click racing itself), nothing is written and None is returned.
         """
-        async with self._tx() as db:
+        async with self._tx(fast=True) as db:
             rows = await db.execute_fetchall(
                 "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?,"
                 " finished_at = CASE WHEN ? = 'active' THEN NULL ELSE CAST(? AS DOUBLE PRECISION) END"
@@ -96,7 +98,7 @@ class QuizTables(StorageBase):
         return moved
 
     async def set_status(self, session_id: int, status: str, now: float) -> bool:
-        async with self._tx() as db:
+        async with self._tx(fast=True) as db:
             cur = await db.execute(
                 "UPDATE quiz_sessions SET status = ?, updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'active'",
@@ -107,14 +109,14 @@ class QuizTables(StorageBase):
     async def set_session_message(
         self, session_id: int, channel_id: int | None, message_id: int | None
     ) -> None:
-        async with self._tx() as db:
+        async with self._tx(fast=True) as db:
             await db.execute(
                 "UPDATE quiz_sessions SET message_channel_id = ?, message_id = ? WHERE id = ?",
                 (channel_id, message_id, session_id),
             )
 
     async def set_session_mode(self, session_id: int, mode: str) -> None:
-        async with self._tx() as db:
+        async with self._tx(fast=True) as db:
             await db.execute("UPDATE quiz_sessions SET mode = ? WHERE id = ?", (mode, session_id))
 
     async def expire_idle(self, idle_before: float, now: float) -> int:
@@ -140,7 +142,7 @@ class QuizTables(StorageBase):
         now: float,
     ) -> ResultRow | None:
         """Record the last answer, close the session and store its result in one transaction."""
-        async with self._tx() as db:
+        async with self._tx(fast=True) as db:
             cur = await db.execute(
                 "UPDATE quiz_sessions SET position = ?, status = 'completed', updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'active' AND position = ?",
