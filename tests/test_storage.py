@@ -232,3 +232,26 @@ async def test_guild_settings_round_trip(database: Path | str) -> None:
             await s.update_guild_settings(4, 1.0, owner_id=5)
     finally:
         await s.close()
+
+
+async def test_moderators_read_one_snapshot_on_a_separate_connection(database: Path | str) -> None:
+    s = await open_storage(database)
+    try:
+        await s.start_session(
+            user_id=1, guild_id=3, origin_channel_id=None, quiz_version="v", mode="dm", now=1
+        )
+        async with s.read_snapshot() as snap:
+            first = await snap.execute_fetchall("SELECT count(*) AS n FROM quiz_sessions")
+            # A member's click commits meanwhile: the writer is not held up by the open read...
+            await s.start_session(
+                user_id=2, guild_id=3, origin_channel_id=None, quiz_version="v", mode="dm", now=2
+            )
+            # ...and the summary's later queries still see the data as it stood when it began.
+            again = await snap.execute_fetchall("SELECT count(*) AS n FROM quiz_sessions")
+            assert first[0]["n"] == again[0]["n"] == 1
+            if s.is_postgres:
+                with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+                    await snap.execute("DELETE FROM quiz_sessions")
+        assert len(await s._all("SELECT id FROM quiz_sessions")) == 2
+    finally:
+        await s.close()
