@@ -25,6 +25,9 @@ from bot.storage import Storage
 
 log = logging.getLogger("careerbot")
 
+# The bot uses no voice: without this, every start warns that PyNaCl and davey are missing.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
 # Loaded in this order; an explicit list so a stray file in cogs/ is never loaded by accident.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
