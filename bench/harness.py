@@ -60,9 +60,15 @@ class BotProcess:
     locked: int = 0  # log lines mentioning "database is locked"
     failures: int = 0  # interactions the bot itself reported as failed
     tail: list[str] = field(default_factory=list)
+    ready_seconds: float = 0.0  # from spawning the process to its READY log line
 
     def cpu(self) -> float:
         return cpu_seconds(self.proc.pid)
+
+    def rss_mib(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        return kib / 1024
 
 
 async def _drain(bot: BotProcess, ready: asyncio.Event) -> None:
@@ -94,6 +100,7 @@ async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -
         | env
     )
     profile = ["-m", "cProfile", "-o", f"{PROFILE}.{kind}.{time.monotonic_ns()}"] if PROFILE else []
+    spawned = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         *profile,
@@ -109,6 +116,7 @@ async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -
     try:
         async with asyncio.timeout(60):
             await ready.wait()
+        bot.ready_seconds = time.perf_counter() - spawned
         await fake.wait_connected()
         yield bot
     finally:
