@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class BotProcess:
     failures: int = 0  # interactions the bot itself reported as failed
     tail: list[str] = field(default_factory=list)
     ready_seconds: float = 0.0  # from spawning the process to its READY log line
+    errors: Counter[str] = field(default_factory=Counter)  # last lines of the bot's tracebacks
 
     def cpu(self) -> float:
         return cpu_seconds(self.proc.pid)
@@ -78,6 +80,8 @@ async def _drain(bot: BotProcess, ready: asyncio.Event) -> None:
             ready.set()
         bot.locked += "database is locked" in line
         bot.failures += "interaction failed" in line or "Ignoring exception" in line
+        if line[:1] not in (" ", "\t") and ("Error" in line.split(":", 1)[0] or "Exception" in line[:40]):
+            bot.errors[line.strip()[:160]] += 1
         bot.tail = [*bot.tail[-30:], line.rstrip()]
 
 

@@ -103,8 +103,10 @@ def crowd_row(
         f"| {ms(s['p50'])} | {ms(s['p99'])} | {ms(cpu / (members * (CLICKS + 1)))} | {wall:.1f} s |",
         flush=True,
     )
-    for reason, n in failed.most_common(5):
-        print(f"    {n} x {reason}", flush=True)
+    for reason, n in failed.most_common(3):
+        print(f"    driver saw {n} x {reason}", flush=True)
+    for line, n in bot.errors.most_common(3):
+        print(f"    bot logged {n} x {line}", flush=True)
 
 
 async def main(members: int, burst: int) -> None:
@@ -131,11 +133,13 @@ async def main(members: int, burst: int) -> None:
         con = sqlite3.connect(db)
         stored = con.execute("SELECT count(*) FROM quiz_answers").fetchone()[0]
         con.close()
-        # Every answer a member saw acknowledged must be stored: clicks answered minus rows.
-        lost = len(ours_lat) - stored
+        # Every answer a member saw acknowledged must be stored; rows beyond that are answers saved
+        # whose acknowledgement came too late (the member saw "This interaction failed").
+        lost, unacked = max(0, len(ours_lat) - stored), max(0, stored - len(ours_lat))
         crowd_row(
             "careerbot", members, ours_done, ours_failed, ours_lat, ours, ours_cpu, ours_time, str(lost)
         )
+        print(f"    answers saved but acknowledged too late: {unacked}", flush=True)
         payload_file = Path(tmp) / "payloads.json"
         payload_file.write_text(json.dumps(payloads))
         async with bot_process("bare", fake, tmp / "bare.sqlite3", BARE_PAYLOADS=str(payload_file)) as bare:

@@ -75,7 +75,7 @@ async def answer_error(interaction: discord.Interaction[Any], error: BaseExcepti
 
 
 # Acknowledge by then at the latest: Discord fails an interaction after 3 s; clocks and networks need slack.
-ACK_BUDGET_SECONDS = 2.0
+ACK_BUDGET_SECONDS = 1.5
 
 
 async def within_budget(interaction: discord.Interaction[Any], task: asyncio.Future[Any]) -> bool:
