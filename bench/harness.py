@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -60,9 +61,16 @@ class BotProcess:
     locked: int = 0  # log lines mentioning "database is locked"
     failures: int = 0  # interactions the bot itself reported as failed
     tail: list[str] = field(default_factory=list)
+    ready_seconds: float = 0.0  # from spawning the process to its READY log line
+    errors: Counter[str] = field(default_factory=Counter)  # last lines of the bot's tracebacks
 
     def cpu(self) -> float:
         return cpu_seconds(self.proc.pid)
+
+    def rss_mib(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        return kib / 1024
 
 
 async def _drain(bot: BotProcess, ready: asyncio.Event) -> None:
@@ -72,6 +80,8 @@ async def _drain(bot: BotProcess, ready: asyncio.Event) -> None:
             ready.set()
         bot.locked += "database is locked" in line
         bot.failures += "interaction failed" in line or "Ignoring exception" in line
+        if line[:1] not in (" ", "\t") and ("Error" in line.split(":", 1)[0] or "Exception" in line[:40]):
+            bot.errors[line.strip()[:160]] += 1
         bot.tail = [*bot.tail[-30:], line.rstrip()]
 
 
@@ -94,6 +104,7 @@ async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -
         | env
     )
     profile = ["-m", "cProfile", "-o", f"{PROFILE}.{kind}.{time.monotonic_ns()}"] if PROFILE else []
+    spawned = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         *profile,
@@ -109,6 +120,7 @@ async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -
     try:
         async with asyncio.timeout(60):
             await ready.wait()
+        bot.ready_seconds = time.perf_counter() - spawned
         await fake.wait_connected()
         yield bot
     finally:

@@ -25,6 +25,9 @@ from bot.storage import Storage, StorageUnavailable
 
 log = logging.getLogger("careerbot")
 
+# The bot uses no voice: without this, every start warns that PyNaCl and davey are missing.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
 # Loaded in this order; an explicit list so a stray file in cogs/ is never loaded by accident.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
@@ -81,7 +84,7 @@ async def answer_error(interaction: discord.Interaction[Any], error: BaseExcepti
 
 
 # Acknowledge by then at the latest: Discord fails an interaction after 3 s; clocks and networks need slack.
-ACK_BUDGET_SECONDS = 2.0
+ACK_BUDGET_SECONDS = 1.5
 
 
 async def within_budget(interaction: discord.Interaction[Any], task: asyncio.Future[Any]) -> bool:

@@ -209,7 +209,8 @@ M = TypeVar("M", bound=BaseModel)
 
 def _parse(model: type[M], raw: bytes, shown: str) -> M:
     try:
-        data = yaml.safe_load(raw)
+        # libyaml's loader (same safe subset) parses the content ~10x faster: a large part of start-up.
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

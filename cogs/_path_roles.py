@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 Interaction = discord.Interaction["CareerBot"]
 
-# A role carrying any of these would let a quiz result hand out moderation powers.
+# Named apart so moderators get the sharper message; the allow rule below would refuse them too.
 ELEVATED = discord.Permissions(
     administrator=True,
     manage_guild=True,
@@ -37,6 +37,15 @@ def role_problem(guild: discord.Guild, role: discord.Role) -> str | None:
         return f"{role.mention} is managed by an integration, so no bot can give it."
     if role.permissions.value & ELEVATED.value:
         return f"{role.mention} carries moderator-level permissions; pick a plain cosmetic role."
+    # Allow rule, not a block list: anyone with the result can take the role, so it may add
+    # nothing that every member (@everyone) doesn't already have here.
+    extra = discord.Permissions(role.permissions.value & ~guild.default_role.permissions.value)
+    if extra.value:
+        names = ", ".join(name.replace("_", " ") for name, on in extra if on)
+        return (
+            f"{role.mention} carries permissions @everyone lacks here ({names}); "
+            "pick a role with no extra permissions."
+        )
     me = guild.me
     if me is None:
         return "I can't see my own place in this server yet; try again in a minute."

@@ -10,13 +10,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import reply_in_time, setting_cooldown
+from bot.member_text import member_text
 from cogs._faq_views import FAQ_DYNAMIC_ITEMS, answer_embed, answer_view, decline_message, topics_view
 from cogs._render import fit
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
 
-QUESTION_MAX = 300  # the slash option's max_length; mentions are cut to Discord's own 2,000/4,000
+QUESTION_MAX = 300  # the slash option's max_length
+MENTION_MAX = 1000  # as much of a mention as moderators' review keeps
 NO_PINGS = discord.AllowedMentions.none()
 
 
@@ -38,7 +40,8 @@ class Faq(commands.Cog):
         interaction: discord.Interaction[CareerBot],
         question: app_commands.Range[str, 1, QUESTION_MAX] | None = None,
     ) -> None:
-        if question is None or not question.strip():
+        question = member_text(question or "", QUESTION_MAX)
+        if not question:
             await interaction.response.send_message(
                 "Pick a topic and I'll answer it.",
                 view=topics_view(list(self.bot.content.faq.entries)),
@@ -89,7 +92,7 @@ class Faq(commands.Cog):
         bucket = self._mention_cooldown.get_bucket(message)
         if bucket is not None and bucket.update_rate_limit():
             return  # flooding: stay quiet rather than add to the noise
-        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        question = member_text(re.sub(rf"<@!?{me.id}>", " ", message.content), MENTION_MAX)
         if not question:
             await message.reply(
                 "Ask me something about AI vs ML Engineering, or try `/faq`.", allowed_mentions=NO_PINGS

@@ -94,6 +94,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"cb
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)
             grants = await bot.storage.forget_member(self.user_id)
+            await bot.storage.erase_traces()  # before saying so: deleted means gone from the files
             kept = await take_back_roles(bot, self.user_id, grants)
             text = "Done: everything I stored about you is deleted, and statistics no longer count you."
             if kept:

@@ -7,12 +7,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.storage._base import StorageBase
-from bot.storage._driver import Tx
+from bot.storage._large import GUILDS_WITH_DATA, LargeData
 from bot.storage._rows import _SETTINGS_COLUMNS, GuildSettings, MemberData
 
 
-class CommunityTables(StorageBase):
+class CommunityTables(LargeData):
     async def record_faq_query(
         self,
         *,
@@ -88,8 +87,8 @@ class CommunityTables(StorageBase):
             )
             await db.execute(
                 "INSERT INTO guild_settings (guild_id, updated_at, left_at)"
-                " SELECT guild_id, ?, ? FROM"
-                " (SELECT guild_id FROM quiz_sessions UNION SELECT guild_id FROM faq_queries) AS seen"
+                # Bounded by the number of servers, not sessions: every READY runs this under the writer.
+                f" SELECT guild_id, ?, ? FROM ({GUILDS_WITH_DATA}) AS seen"
                 f" WHERE guild_id IS NOT NULL AND guild_id NOT IN ({self.dialect.json_ids})"
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = coalesce(guild_settings.left_at, excluded.left_at)",
                 (now, now, ids),
@@ -235,17 +234,9 @@ class CommunityTables(StorageBase):
             "SELECT guild_id FROM guild_settings WHERE left_at IS NOT NULL AND left_at < ?", (left_before,)
         )
         gone = [int(r["guild_id"]) for r in rows]
-        async with self._tx() as db:
-            for gid in gone:
-                await self._delete_guild(db, gid)
+        for gid in gone:
+            await self.delete_guild_in_batches(gid)
         return gone
-
-    @staticmethod
-    async def _delete_guild(db: Tx, guild_id: int) -> None:
-        for table in ("quiz_results", "quiz_sessions", "faq_queries", "faq_feedback", "path_role_grants"):
-            # Table names come from the fixed tuple above.
-            await db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
-        await db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
 
     async def checkpoint(self) -> None:
         """Fold the WAL back into the database (housekeeping), so readers never face a huge log."""
