@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.storage._base import BUSY_TIMEOUT_MS, Migration, StorageBase, StorageError, migrations
 from bot.storage._community import CommunityTables
+from bot.storage._lease import LeaseTables
 from bot.storage._quiz import QuizTables
 from bot.storage._rows import GuildSettings, MemberData, ResultRow, SessionRow
 
@@ -23,5 +24,5 @@ __all__ = [
 ]
 
 
-class Storage(QuizTables, CommunityTables, StorageBase):
+class Storage(QuizTables, CommunityTables, LeaseTables, StorageBase):
     """The bot's storage: open it once at start-up, close it at shutdown."""

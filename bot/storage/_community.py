@@ -78,10 +78,16 @@ class CommunityTables(StorageBase):
         async with self._tx() as db:
             await db.execute("UPDATE quiz_results SET shared_at = NULL WHERE session_id = ?", (session_id,))
 
-    async def reconcile_guilds(self, present: Iterable[int], now: float) -> None:
+    async def reconcile_guilds(
+        self, present: Iterable[int], now: float, *, shards: tuple[list[int], int] | None = None
+    ) -> None:
         """After connecting: servers the bot is in are not departed; servers with data it left while
-        offline start their grace period now (on_guild_remove never fired for them)."""
+        offline start their grace period now (on_guild_remove never fired for them).
+
+        `shards` (ids, count): this process sees only those shards' servers, so only they are judged.
+        """
         ids = json.dumps(sorted(set(present)))
+        shard_ids, shard_count = shards if shards is not None else ([0], 1)
         async with self._tx() as db:
             await db.execute(
                 "UPDATE guild_settings SET left_at = NULL WHERE guild_id IN (SELECT value FROM json_each(?))",
@@ -91,8 +97,9 @@ class CommunityTables(StorageBase):
                 "INSERT INTO guild_settings (guild_id, updated_at, left_at)"
                 " SELECT guild_id, ?, ? FROM (SELECT guild_id FROM quiz_sessions UNION SELECT guild_id FROM faq_queries)"
                 " WHERE guild_id IS NOT NULL AND guild_id NOT IN (SELECT value FROM json_each(?))"
+                " AND (guild_id >> 22) % ? IN (SELECT value FROM json_each(?))"
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = coalesce(guild_settings.left_at, excluded.left_at)",
-                (now, now, ids),
+                (now, now, ids, shard_count, json.dumps(shard_ids)),
             )
 
     # ------------------------------------------------------------ guild settings
