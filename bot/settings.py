@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Located from the package, never the cwd, so `careerbot` behaves the same from any directory.
@@ -64,15 +64,17 @@ class Settings(BaseSettings):
             ids.extend(range(low, high + 1))
         return sorted(set(ids)) or None
 
-    @model_validator(mode="after")
-    def _shards_fit(self) -> Settings:
-        if self.shard_ids is not None:
-            if self.shard_count is None:
-                raise ValueError("SHARD_IDS needs SHARD_COUNT (the total number of shards across processes)")
-            outside = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+    @field_validator("shard_ids", mode="after")
+    @classmethod
+    def _shards_fit(cls, value: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        count = info.data.get("shard_count")  # validated first: declared above
+        if value is not None:
+            if count is None:
+                raise ValueError("needs SHARD_COUNT (the total number of shards across processes)")
+            outside = [i for i in value if not 0 <= i < count]
             if outside:
-                raise ValueError(f"SHARD_IDS {outside} outside 0..{self.shard_count - 1} (SHARD_COUNT)")
-        return self
+                raise ValueError(f"{outside} outside 0..{count - 1} (SHARD_COUNT is {count})")
+        return value
 
     @property
     def runs_shard_zero(self) -> bool:

@@ -69,8 +69,8 @@ def test_shards_unset_mean_automatic_and_ranges_parse(monkeypatch: pytest.Monkey
 @pytest.mark.parametrize(
     ("count", "ids", "message"),
     [
-        ("", "0", "SHARD_IDS needs SHARD_COUNT"),
-        ("2", "2", "SHARD_IDS [2] outside 0..1"),
+        ("", "0", "needs SHARD_COUNT"),
+        ("2", "2", "[2] outside 0..1 (SHARD_COUNT is 2)"),
         ("2", "one", "'one' is not a shard id"),
         ("0", "", "greater than or equal to 1"),
     ],
