@@ -139,7 +139,7 @@ async def say(interaction: discord.Interaction[Any], text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True)
 
 
-class CareerBot(commands.Bot):
+class CareerBot(commands.AutoShardedBot):
     def __init__(
         self, settings: Settings, content: Content, *, extensions: tuple[str, ...] = EXTENSIONS
     ) -> None:
@@ -152,6 +152,9 @@ class CareerBot(commands.Bot):
             help_command=None,
             guild_ready_timeout=settings.guild_ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(),
+            # None/None: discord.py asks Discord for the count and runs every shard in this process.
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,  # type: ignore[arg-type]  # discord.py accepts None (shard.py)
         )
         self.settings = settings
         self.content = content
@@ -173,7 +176,9 @@ class CareerBot(commands.Bot):
         for ext in self.extensions_to_load:
             await self.load_extension(ext)
         force, guild_id = self.force_sync
-        await self.apply_sync_policy(force=force, guild_id=guild_id)
+        if force or self.settings.runs_shard_zero:
+            # Several processes share one database and one command tree: only shard 0's syncs.
+            await self.apply_sync_policy(force=force, guild_id=guild_id)
         log.info(
             "ready to connect: content %s, quiz %s, schema %s",
             self.content.content_version,
@@ -183,7 +188,14 @@ class CareerBot(commands.Bot):
 
     async def on_ready(self) -> None:
         assert self.user is not None
-        log.info("connected as %s (id %s) to %d servers", self.user, self.user.id, len(self.guilds))
+        log.info(
+            "connected as %s (id %s) to %d servers on shards %s of %s",
+            self.user,
+            self.user.id,
+            len(self.guilds),
+            self.shard_ids or "all",
+            self.shard_count,
+        )
 
     async def on_command_error(
         self, context: commands.Context[Any], exception: commands.CommandError, /

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Located from the package, never the cwd, so `careerbot` behaves the same from any directory.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,13 +52,52 @@ class Settings(BaseSettings):
     stats_up_to: Literal["last-week", "now"] = "last-week"
     housekeeping_minutes: float = Field(default=60.0, gt=0)
     guild_ready_timeout: float = Field(default=2.0, ge=0)
+    # Unset: one process, discord.py picks the shard count. Set: this process runs exactly SHARD_IDS
+    # (e.g. "0-1" or "0,2") of SHARD_COUNT; other processes sharing the database run the rest.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: Annotated[list[int] | None, NoDecode] = None
 
     @field_validator("database_path", "content_dir")
     @classmethod
     def _against_project(cls, value: Path) -> Path:
         return value if value.is_absolute() else PROJECT_ROOT / value
 
-    @field_validator("dev_guild_id", "discord_api_base_url", "discord_gateway_url", mode="before")
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_ranges(cls, value: object) -> object:
+        """ "0-1,4" -> [0, 1, 4]; blank -> None."""
+        if not isinstance(value, str):
+            return value
+        ids: list[int] = []
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            first, _, last = part.partition("-")
+            try:
+                low, high = int(first), int(last or first)
+            except ValueError:
+                raise ValueError(f"{part!r} is not a shard id or a range like 0-3") from None
+            ids.extend(range(low, high + 1))
+        return sorted(set(ids)) or None
+
+    @field_validator("shard_ids", mode="after")
+    @classmethod
+    def _shards_fit(cls, value: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        count = info.data.get("shard_count")  # validated first: declared above
+        if value is not None:
+            if count is None:
+                raise ValueError("needs SHARD_COUNT (the total number of shards across processes)")
+            outside = [i for i in value if not 0 <= i < count]
+            if outside:
+                raise ValueError(f"{outside} outside 0..{count - 1} (SHARD_COUNT is {count})")
+        return value
+
+    @property
+    def runs_shard_zero(self) -> bool:
+        """Shard 0 gets DMs; its process is the one that syncs commands."""
+        return self.shard_ids is None or 0 in self.shard_ids
+
+    @field_validator(
+        "dev_guild_id", "discord_api_base_url", "discord_gateway_url", "shard_count", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value

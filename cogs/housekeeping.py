@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import time
 from typing import TYPE_CHECKING
 
@@ -16,11 +19,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("careerbot.housekeeping")
 
+LEASE = "housekeeping"
+
 
 class Housekeeping(commands.Cog):
     def __init__(self, bot: CareerBot) -> None:
         self.bot = bot
         self.loop = tasks.loop(minutes=bot.settings.housekeeping_minutes)(self._tick)
+        # Shard processes share the database: the lease holder sweeps, the others skip. It outlives one
+        # interval so the holder renews before it lapses, and lapses if the holder dies.
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.lease_ttl = bot.settings.housekeeping_minutes * 60 * 1.5
 
     async def cog_load(self) -> None:
         self.loop.start()
@@ -30,6 +39,9 @@ class Housekeeping(commands.Cog):
 
     async def _tick(self) -> None:
         try:
+            if not await self.bot.storage.try_lease(LEASE, self.holder, self.lease_ttl, time.time()):
+                log.info("housekeeping: another process holds the lease; skipping")
+                return
             swept = await sweep(self.bot.storage, self.bot.settings, time.time())
         except Exception:
             log.exception("housekeeping failed; will try again next run")
@@ -39,7 +51,10 @@ class Housekeeping(commands.Cog):
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         # Joins and removals that happened while the bot was offline fire no event: settle them here.
-        await self.bot.storage.reconcile_guilds([g.id for g in self.bot.guilds], time.time())
+        # A shard process sees only its shards' servers; the others' are not departed.
+        ids, count = self.bot.settings.shard_ids, self.bot.settings.shard_count
+        shards = (ids, count) if ids is not None and count is not None else None
+        await self.bot.storage.reconcile_guilds([g.id for g in self.bot.guilds], time.time(), shards=shards)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

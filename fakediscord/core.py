@@ -62,6 +62,7 @@ class FakeDiscordCore:
         interaction_ack_timeout: float = 3.0,
         allowed_privileged_intents: int = 0,
         host: str = "127.0.0.1",
+        shard_count: int = 1,
     ) -> None:
         self.token = token
         self.host = host
@@ -69,6 +70,8 @@ class FakeDiscordCore:
         self.channel_attachment_size_limit = channel_attachment_size_limit
         self.interaction_ack_timeout = interaction_ack_timeout
         self.allowed_privileged_intents = allowed_privileged_intents
+        # GET /gateway/bot recommends it; above 1, IDENTIFY must carry a matching [id, count] (else 4011/4010).
+        self.shard_count = shard_count
         self.global_rate_limit: int | None = None  # requests/second on bot-token routes; None = off
         self.application_flags = 0
 
@@ -156,12 +159,15 @@ class FakeDiscordCore:
         bot_permissions: int = perms.DEFAULT_BOT,
         with_bot: bool = True,
         locale: str = "en-US",
+        shard: int | None = None,
     ) -> FakeGuild:
-        """A guild with @everyone, a #general channel, its owner, and (unless with_bot=False) the bot."""
+        """A guild with @everyone, a #general channel, its owner, and (unless with_bot=False) the bot.
+
+        `shard`: pick the guild's id so Discord routes it to that shard of `shard_count`.
+        """
         owner = owner or self.add_user(re.sub(r"\W+", "-", name.lower()) + "-owner")
-        guild = FakeGuild(
-            id=self.ids.next(), name=name, owner_id=owner.id, locale=locale, bot_present=with_bot
-        )
+        guild_id = self.ids.next() if shard is None else self.ids.next_on_shard(shard, self.shard_count)
+        guild = FakeGuild(id=guild_id, name=name, owner_id=owner.id, locale=locale, bot_present=with_bot)
         guild.roles[guild.id] = FakeRole(
             id=guild.id, guild_id=guild.id, name="@everyone", permissions=perms.DEFAULT_EVERYONE, position=0
         )
@@ -182,7 +188,7 @@ class FakeDiscordCore:
         if with_bot:
             guild.members[self.bot_user.id] = FakeMember(user=self.bot_user, role_ids=[guild.bot_role.id])
         self.world.guilds[guild.id] = guild
-        if with_bot and self.gateway.current is not None:
+        if with_bot and self.gateway.session_for(guild.id) is not None:
             self._spawn(self._dispatch_guild_create(guild))  # the bot was added while connected
         return guild
 
@@ -288,7 +294,9 @@ class FakeDiscordCore:
         guild.bot_present = False
         guild.members.pop(self.bot_user.id, None)
         await self.settle()
-        await self.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id)}, intents=INTENT_GUILDS)
+        await self.gateway.dispatch(
+            "GUILD_DELETE", {"id": str(guild.id)}, intents=INTENT_GUILDS, guild_id=guild.id
+        )
         self._poke()
 
     # -- observing -----------------------------------------------------------------------------
@@ -325,11 +333,14 @@ class FakeDiscordCore:
         """Wait until `predicate()` holds: re-checked on every change the fake sees, and every 10 ms."""
         await self._watchers.wait_for(predicate, timeout, recheck=True)
 
-    async def wait_connected(self, timeout: float = 5.0) -> None:
-        """Wait until a bot session is identified (READY sent) and its socket is up."""
-        await self._wait_for(
-            lambda: self.gateway.current is not None and self.gateway.current.connected, timeout
-        )
+    async def wait_connected(self, timeout: float = 5.0, *, shards: list[int] | None = None) -> None:
+        """Wait until the shards' sessions (default: all of them) are identified and their sockets up."""
+        wanted = range(self.shard_count) if shards is None else shards
+
+        def up() -> bool:
+            return all((s := self.gateway.by_shard.get(i)) is not None and s.connected for i in wanted)
+
+        await self._wait_for(up, timeout)
 
     async def _wait_next_post(
         self, channel_id: int, predicate: Callable[[FakeMessage], bool] | None, timeout: float, what: str
@@ -376,10 +387,11 @@ class FakeDiscordCore:
         """
         return self.faults.add(method, route, status, n, retry_after)
 
-    async def drop_gateway(self, code: int | None = None) -> None:
-        """Cut the bot's socket: None = abnormal closure without a close frame, else close with `code`."""
+    async def drop_gateway(self, code: int | None = None, *, shard: int | None = None) -> None:
+        """Cut the bot's socket (of `shard`, default the latest session): None = abnormal closure
+        without a close frame, else close with `code`."""
         self._resumes_at_drop = self.gateway.resumes
-        await self.gateway.drop(code)
+        await self.gateway.drop(code, shard)
 
     async def wait_resumed(self, timeout: float = 5.0) -> None:
         """Wait until the bot RESUMEd after the last drop_gateway()."""
@@ -401,9 +413,9 @@ class FakeDiscordCore:
     def _spawn_dispatch(self, event: str, data: dict[str, Any], intents: int, guild: FakeGuild) -> None:
         """Tell a connected bot about a world change made from synchronous test setup."""
         # No session means nothing to tell (and possibly no running loop: setup before the bot starts).
-        if self.gateway.current is None or not guild.bot_present:
+        if self.gateway.session_for(guild.id) is None or not guild.bot_present:
             return
-        self._spawn(self.gateway.dispatch(event, data, intents=intents))
+        self._spawn(self.gateway.dispatch(event, data, intents=intents, guild_id=guild.id))
 
     async def settle(self) -> None:
         """Wait for gateway events queued by synchronous setup calls to be written."""
@@ -414,8 +426,13 @@ class FakeDiscordCore:
         path = request.path.removeprefix("/api/v10")
         self.violations.append(Violation(request.method, path, code, message, errors))
 
-    def _bot_guilds(self) -> list[FakeGuild]:
-        return [g for g in self.world.guilds.values() if g.bot_present]
+    def _bot_guilds(self, shard: int | None = None) -> list[FakeGuild]:
+        """Guilds the bot is in; with `shard`, only those Discord routes to that shard."""
+        return [
+            g
+            for g in self.world.guilds.values()
+            if g.bot_present and (shard is None or self.gateway.shard_of(g.id) == shard)
+        ]
 
     def _application_payload(self) -> dict[str, Any]:
         return {
@@ -445,7 +462,7 @@ class FakeDiscordCore:
         data: dict[str, Any] = {
             "v": 10,
             "user": user,
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._bot_guilds()],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._bot_guilds(session.shard_id)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": f"ws://{self.host}:{self.http_base.rsplit(':', 1)[1]}/gateway/resume",
@@ -465,16 +482,19 @@ class FakeDiscordCore:
         return guild.payload(bot_user_id=self.bot_user.id, all_members=session.has(INTENT_MEMBERS))
 
     async def _dispatch_guild_create(self, guild: FakeGuild) -> None:
-        if self.gateway.current is None:
+        if self.gateway.session_for(guild.id) is None:
             return
         await self.gateway.dispatch(
-            "GUILD_CREATE", lambda s: self._guild_create_payload(guild, s), intents=INTENT_GUILDS
+            "GUILD_CREATE",
+            lambda s: self._guild_create_payload(guild, s),
+            intents=INTENT_GUILDS,
+            guild_id=guild.id,
         )
         self._poke()
 
     async def _member_updated(self, guild: FakeGuild, user_id: int) -> None:
         data = {"guild_id": str(guild.id), **guild.members[user_id].payload()}
-        await self.gateway.dispatch("GUILD_MEMBER_UPDATE", data, intents=INTENT_MEMBERS)
+        await self.gateway.dispatch("GUILD_MEMBER_UPDATE", data, intents=INTENT_MEMBERS, guild_id=guild.id)
         self._poke()
 
     # -- message events ------------------------------------------------------------------------
@@ -523,6 +543,7 @@ class FakeDiscordCore:
                 "MESSAGE_CREATE",
                 lambda s: self._message_event(message, s),
                 intents=self._message_intent(message),
+                guild_id=message.guild_id,
             )
         self._poke()
 
@@ -537,6 +558,7 @@ class FakeDiscordCore:
                 "MESSAGE_UPDATE",
                 lambda s: self._message_event(message, s),
                 intents=self._message_intent(message),
+                guild_id=message.guild_id,
             )
         self._poke()
 
@@ -546,7 +568,9 @@ class FakeDiscordCore:
             data = {"id": str(message.id), "channel_id": str(message.channel_id)}
             if message.guild_id is not None:
                 data["guild_id"] = str(message.guild_id)
-            await self.gateway.dispatch("MESSAGE_DELETE", data, intents=self._message_intent(message))
+            await self.gateway.dispatch(
+                "MESSAGE_DELETE", data, intents=self._message_intent(message), guild_id=message.guild_id
+            )
         self._poke()
 
 

@@ -80,8 +80,9 @@ class FakeDiscord(FakeDiscordCore):
         self, result: InteractionResult, timeout: float, expect_followup: bool
     ) -> InteractionResult:
         await self.settle()
+        guild_id = result.guild.id if result.guild is not None else None
         try:
-            await self.wait_connected(timeout)
+            await self.wait_connected(timeout, shards=[self.gateway.shard_of(guild_id)])
         except TimeoutError:
             raise TimeoutError(f"{result.label}: the bot is not connected to the gateway") from None
 
@@ -90,7 +91,7 @@ class FakeDiscord(FakeDiscordCore):
             result.sent_at = time.perf_counter()
             return interaction_payload(self, result)
 
-        if not await self.gateway.dispatch("INTERACTION_CREATE", stamped):
+        if not await self.gateway.dispatch("INTERACTION_CREATE", stamped, guild_id=guild_id):
             raise RuntimeError(f"{result.label}: no gateway session to deliver the interaction to")
         return await wait_finished(self, result, timeout, expect_followup)
 

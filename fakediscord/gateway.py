@@ -43,6 +43,10 @@ class GatewaySession:
     identified_at_path: str = ""
 
     @property
+    def shard_id(self) -> int:
+        return self.shard[0] if self.shard else 0
+
+    @property
     def connected(self) -> bool:
         return self.ws is not None and not self.ws.closed
 
@@ -54,7 +58,9 @@ class Gateway:
     def __init__(self, fake: FakeDiscordCore) -> None:
         self.fake = fake
         self.sessions: dict[str, GatewaySession] = {}
-        self.current: GatewaySession | None = None
+        self.current: GatewaySession | None = None  # the session identified or resumed last
+        self.by_shard: dict[int, GatewaySession] = {}  # shard id -> its session (unsharded = 0)
+        self.identified_shards: list[list[int] | None] = []  # IDENTIFY's shard field, in order
         self.heartbeat_interval_ms = 41_250
         self.identifies = 0
         self.resumes = 0
@@ -118,16 +124,26 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS & ~self.fake.allowed_privileged_intents:
             await self._close(ws, 4014, "Disallowed intent(s).")
             return None
-        session = GatewaySession(id=secrets.token_hex(16), intents=intents, shard=data.get("shard"))
+        shard = data.get("shard")
+        count = self.fake.shard_count
+        if shard is None and count > 1:
+            await self._close(ws, 4011, "Sharding required.")
+            return None
+        if shard is not None and not _valid_shard(shard, count):
+            await self._close(ws, 4010, "Invalid shard.")
+            return None
+        session = GatewaySession(id=secrets.token_hex(16), intents=intents, shard=shard)
         session.identified_at_path = request.path
         self.identifies += 1
+        self.identified_shards.append(shard)
         async with session.lock:
             session.ws, session.transport = ws, request.transport
             self.sessions[session.id] = session
             self.current = session
+            self.by_shard[session.shard_id] = session
             await self._send(session, "READY", self.fake._ready_payload(session))
             if session.has(INTENT_GUILDS):
-                for guild in self.fake._bot_guilds():
+                for guild in self.fake._bot_guilds(session.shard_id):
                     await self._send(session, "GUILD_CREATE", self.fake._guild_create_payload(guild, session))
         self.fake._poke()
         return session
@@ -147,6 +163,7 @@ class Gateway:
         async with session.lock:
             session.ws, session.transport = ws, request.transport
             self.current = session
+            self.by_shard[session.shard_id] = session
             for seq, frame in list(session.log):
                 if seq > last_seq:
                     await ws.send_str(frame)
@@ -188,11 +205,26 @@ class Gateway:
             except (ConnectionError, RuntimeError):
                 session.ws = None  # the client will RESUME and get it replayed
 
+    def shard_of(self, guild_id: int | None) -> int:
+        """Discord's routing: a guild's events go to (guild_id >> 22) % shard_count, DMs to shard 0."""
+        return 0 if guild_id is None else (guild_id >> 22) % self.fake.shard_count
+
+    def session_for(self, guild_id: int | None) -> GatewaySession | None:
+        return self.by_shard.get(self.shard_of(guild_id))
+
     async def dispatch(
-        self, event: str, data: Any | Callable[[GatewaySession], Any], *, intents: int = 0
+        self,
+        event: str,
+        data: Any | Callable[[GatewaySession], Any],
+        *,
+        intents: int = 0,
+        guild_id: int | None = None,
     ) -> bool:
-        """Send `event` to the bot's session if it asked for `intents`; `data` may depend on the session."""
-        session = self.current
+        """Send `event` to the session of the guild's shard (DMs: shard 0) if it asked for `intents`.
+
+        `data` may depend on the session.
+        """
+        session = self.session_for(guild_id)
         if session is None or not session.has(intents):
             return False
         async with session.lock:
@@ -204,8 +236,8 @@ class Gateway:
 
     # -- faults and shutdown -------------------------------------------------------------------
 
-    async def drop(self, code: int | None) -> None:
-        session = self.current
+    async def drop(self, code: int | None, shard: int | None = None) -> None:
+        session = self.current if shard is None else self.by_shard.get(shard)
         if session is None or session.ws is None:
             raise RuntimeError("no connected gateway session to drop")
         ws, transport = session.ws, session.transport
@@ -224,3 +256,11 @@ class Gateway:
             else:
                 await ws.close(code=1001)
         self._sockets.clear()
+
+
+def _valid_shard(shard: Any, count: int) -> bool:
+    """[id, count] with 0 <= id < count; the count must be the one this fake routes by."""
+    if not isinstance(shard, list) or len(shard) != 2 or not all(isinstance(x, int) for x in shard):
+        return False
+    shard_id, shard_count = shard
+    return bool(shard_count == count and 0 <= shard_id < shard_count)

@@ -22,6 +22,13 @@ class Snowflakes:
         self._last = max(candidate, self._last + 1)
         return self._last
 
+    def next_on_shard(self, shard: int, shard_count: int) -> int:
+        """The next id whose guild Discord routes to `shard` ((id >> 22) % shard_count)."""
+        stamp = (self.next() >> 22) + 1
+        stamp += (shard - stamp) % shard_count
+        self._last = stamp << 22
+        return self._last
+
 
 @dataclass
 class BotPost:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,30 @@ def test_env_example_lists_every_field() -> None:
     for i, line in enumerate(lines):
         if line and not line.startswith("#"):
             assert lines[i - 1].startswith("#"), f"{line} has no comment"
+
+
+def test_shards_unset_mean_automatic_and_ranges_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (s.shard_count, s.shard_ids, s.runs_shard_zero) == (None, None, True)
+    monkeypatch.setenv("SHARD_COUNT", "6")
+    monkeypatch.setenv("SHARD_IDS", "3-4, 1")
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (s.shard_count, s.shard_ids, s.runs_shard_zero) == (6, [1, 3, 4], False)
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "message"),
+    [
+        ("", "0", "needs SHARD_COUNT"),
+        ("2", "2", "[2] outside 0..1 (SHARD_COUNT is 2)"),
+        ("2", "one", "'one' is not a shard id"),
+        ("0", "", "greater than or equal to 1"),
+    ],
+)
+def test_bad_shard_settings_are_named(
+    monkeypatch: pytest.MonkeyPatch, count: str, ids: str, message: str
+) -> None:
+    monkeypatch.setenv("SHARD_COUNT", count)
+    monkeypatch.setenv("SHARD_IDS", ids)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Settings(_env_file=None)  # type: ignore[call-arg]

@@ -255,3 +255,32 @@ async def test_moderators_read_one_snapshot_on_a_separate_connection(database: P
         assert len(await s._all("SELECT id FROM quiz_sessions")) == 2
     finally:
         await s.close()
+
+
+async def test_lease_is_held_by_one_process_until_it_lapses(tmp_path: Path) -> None:
+    # Two Storage objects on one file stand for two bot processes sharing the database.
+    first, second = await open_storage(tmp_path / "l.sqlite3"), await open_storage(tmp_path / "l.sqlite3")
+    try:
+        assert await first.try_lease("housekeeping", "a", ttl=90, now=1000)
+        assert not await second.try_lease("housekeeping", "b", ttl=90, now=1060)
+        assert await first.try_lease("housekeeping", "a", ttl=90, now=1060)  # renewed to 1150
+        assert not await second.try_lease("housekeeping", "b", ttl=90, now=1149)
+        assert await second.lease_holder("housekeeping", now=1149) == "a"
+        # "a" stopped renewing (its process died): once the lease lapses, "b" takes it over.
+        assert await second.try_lease("housekeeping", "b", ttl=90, now=1150)
+        assert not await first.try_lease("housekeeping", "a", ttl=90, now=1151)
+        assert await first.lease_holder("housekeeping", now=1151) == "b"
+        assert await first.lease_holder("housekeeping", now=1240) is None
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_racing_for_a_free_lease_has_one_winner(tmp_path: Path) -> None:
+    stores = [await open_storage(tmp_path / "r.sqlite3") for _ in range(4)]
+    try:
+        won = await asyncio.gather(*(s.try_lease("job", f"p{i}", 60, 5.0) for i, s in enumerate(stores)))
+        assert sorted(won) == [False, False, False, True]
+    finally:
+        for s in stores:
+            await s.close()

@@ -16,6 +16,7 @@ from bot.storage._base import (
 from bot.storage._community import CommunityTables
 from bot.storage._copy import TableCopy, copy_database
 from bot.storage._erase import Erasure
+from bot.storage._lease import LeaseTables
 from bot.storage._quiz import QuizTables
 from bot.storage._rows import GuildSettings, MemberData, ResultRow, SessionRow
 
@@ -35,5 +36,5 @@ __all__ = [
 ]
 
 
-class Storage(Erasure, QuizTables, CommunityTables, StorageBase):
+class Storage(Erasure, QuizTables, CommunityTables, LeaseTables, StorageBase):
     """The bot's storage: open it once at start-up, close it at shutdown."""

@@ -76,10 +76,16 @@ class CommunityTables(LargeData):
         async with self._tx() as db:
             await db.execute("UPDATE quiz_results SET shared_at = NULL WHERE session_id = ?", (session_id,))
 
-    async def reconcile_guilds(self, present: Iterable[int], now: float) -> None:
+    async def reconcile_guilds(
+        self, present: Iterable[int], now: float, *, shards: tuple[list[int], int] | None = None
+    ) -> None:
         """After connecting: servers the bot is in are not departed; servers with data it left while
-        offline start their grace period now (on_guild_remove never fired for them)."""
+        offline start their grace period now (on_guild_remove never fired for them).
+
+        `shards` (ids, count): this process sees only those shards' servers, so only they are judged.
+        """
         ids = json.dumps(sorted(set(present)))
+        shard_ids, shard_count = shards if shards is not None else ([0], 1)
         async with self._tx() as db:
             await db.execute(
                 f"UPDATE guild_settings SET left_at = NULL WHERE guild_id IN ({self.dialect.json_ids})",
@@ -90,8 +96,9 @@ class CommunityTables(LargeData):
                 # Bounded by the number of servers, not sessions: every READY runs this under the writer.
                 f" SELECT guild_id, ?, ? FROM ({GUILDS_WITH_DATA}) AS seen"
                 f" WHERE guild_id IS NOT NULL AND guild_id NOT IN ({self.dialect.json_ids})"
+                f" AND (guild_id >> 22) % ? IN ({self.dialect.json_ids})"
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = coalesce(guild_settings.left_at, excluded.left_at)",
-                (now, now, ids),
+                (now, now, ids, shard_count, json.dumps(shard_ids)),
             )
 
     # ------------------------------------------------------------ guild settings
