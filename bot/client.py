@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.content import Content
 from bot.faq import FaqRetriever
 from bot.faq_service import FaqService
-from bot.quiz_service import QuizService
+from bot.quiz.service import QuizService
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -28,7 +28,7 @@ log = logging.getLogger("careerbot")
 # Loaded in this order; an explicit list so a stray file in cogs/ is never loaded by accident.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
-    "cogs.careerquiz",
+    "cogs.quiz",
     "cogs.compare",
     "cogs.faq",
     "cogs.moderation",

@@ -1,4 +1,4 @@
-"""The quiz engine (bot/quiz.py) on the real data/quiz.yaml, and load-time rejection of broken quizzes."""
+"""The quiz engine (bot/quiz/engine.py) on the real data/quiz.yaml, and load-time rejection of broken quizzes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content import Content, ContentError, Quiz, load_content
-from bot.quiz import (
+from bot.quiz.engine import (
     NotCurrentQuestion,
     PreviousResult,
     SessionClosed,

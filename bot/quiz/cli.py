@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.content import Content
-from bot.quiz import Explanation, QuizError, Step
-from bot.quiz_service import Progress, QuizService
+from bot.quiz.engine import Explanation, QuizError, Step
+from bot.quiz.service import Progress, QuizService
 from bot.settings import Settings
 from bot.storage import ResultRow, Storage
 

@@ -1,26 +1,32 @@
-"""/careerquiz: start or resume the quiz in DMs (or here, when DMs are closed), and the result buttons."""
+"""What the quiz's commands and buttons do: deliver a question, answer, go back, resume, share.
+
+Called by the cog (``cog.py``), which the buttons reach through ``items.Flows``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
 
 import discord
-from discord import app_commands, ui
-from discord.ext import commands
 
-from bot.quiz_service import Progress, UnknownSession
+from bot.client import CareerBot, within_budget
+from bot.quiz.engine import NotCurrentQuestion
+from bot.quiz.service import Progress, UnknownSession
 from bot.storage import ResultRow
 from cogs._path_roles import give_path_role
-from cogs._quiz_render import question_embed, share_card
-from cogs._quiz_views import DYNAMIC_ITEMS, StartButton, question_view, render, result_view
 from cogs.compare import send_salary
+from cogs.quiz.render import share_card
+from cogs.quiz.views import offer_view, shown
 
-if TYPE_CHECKING:
-    from bot.client import CareerBot
-
-Interaction = discord.Interaction["CareerBot"]
+Interaction = discord.Interaction[CareerBot]
 DM_CLOSED = 50007
+RATE_LIMITED = 429
+DISCORD_BUSY_TEXT = (
+    "Discord is too busy to deliver my DM right now. Your quiz is saved: run /careerquiz again "
+    "in a minute and it resumes where you are."
+)
 DMS_CLOSED_TEXT = (
     "I couldn't send you a DM: your privacy settings block messages from me.\n"
     "To allow them: open this server's menu → **Privacy Settings** → turn on **Direct Messages** "
@@ -34,25 +40,30 @@ async def deliver(interaction: Interaction, progress: Progress) -> None:
 
     The interaction is already deferred. Never retries a refused DM: one attempt, one explanation.
     """
-    assert progress.step is not None
-    embed, view = question_embed(progress.step, note=progress.note), question_view(progress)
+    kwargs = await shown(interaction.client, progress)
     quizzes = interaction.client.quizzes
     if interaction.guild is None:  # already in DMs: the reply is the quiz message
-        reply = await interaction.followup.send(embed=embed, view=view, wait=True)
+        reply = await interaction.followup.send(**kwargs, wait=True)
         await quizzes.set_message(progress.session.id, reply.channel.id, reply.id)
         return
     if progress.session.mode == "channel":
-        await interaction.followup.send(embed=embed, view=view, ephemeral=True)
+        await interaction.followup.send(**kwargs, ephemeral=True)
         return
     try:
         dm = await interaction.user.create_dm()
-        message = await dm.send(embed=embed, view=view)
+        message = await dm.send(**kwargs)
     except discord.Forbidden as exc:
         if exc.code != DM_CLOSED:
             raise
-        offer = ui.View(timeout=None)
-        offer.add_item(StartButton("here", progress.session.id))
-        await interaction.followup.send(DMS_CLOSED_TEXT, view=offer, ephemeral=True)
+        await interaction.followup.send(
+            DMS_CLOSED_TEXT, view=offer_view(progress.session.id, "here"), ephemeral=True
+        )
+        return
+    except discord.HTTPException as exc:
+        if exc.status != RATE_LIMITED and exc.status < 500:
+            raise
+        # discord.py retried and gave up: nothing is lost, the session is stored.
+        await interaction.followup.send(DISCORD_BUSY_TEXT, ephemeral=True)
         return
     await quizzes.set_message(progress.session.id, dm.id, message.id)
     await interaction.followup.send(
@@ -68,7 +79,7 @@ async def on_start_button(interaction: Interaction, action: str, sid: int) -> No
         progress = await quizzes.resume(interaction.user.id)
         if progress is None:
             raise UnknownSession()
-        await render(interaction, progress, edit=False)
+        await interaction.response.send_message(**await shown(interaction.client, progress), ephemeral=True)
         return
     await interaction.response.defer()  # an update of the prompt: edited below once the DM is out
     if action == "resume":
@@ -144,48 +155,45 @@ async def share(interaction: Interaction, channel_id: int | None, result: Result
     await interaction.followup.send(f"Shared in <#{channel_id}>.", ephemeral=True)
 
 
-class CareerQuiz(commands.Cog):
-    def __init__(self, bot: CareerBot) -> None:
-        self.bot = bot
+STALE_QUESTION_NOTE = "That button was from an earlier question. Here is your latest one."
 
-    @app_commands.command(
-        name="careerquiz", description="Which fits you better: AI Engineer or ML Engineer? A quiz in your DMs"
+
+async def edit_in_time(interaction: Interaction, work: Awaitable[Progress]) -> None:
+    """Edit the clicked message with ``work``'s outcome, acknowledging first if it runs late.
+
+    Discord fails an interaction not acknowledged within 3 s. A click normally answers in
+    milliseconds with one edit; under heavy load it is deferred (type 6) before the deadline and
+    the message edited when the work is done, so the member never sees "This interaction failed".
+    """
+    task = asyncio.ensure_future(work)
+    if await within_budget(interaction, task):
+        await interaction.response.edit_message(**await shown(interaction.client, task.result()))
+        return
+    await interaction.response.defer()
+    await interaction.edit_original_response(**await shown(interaction.client, await task))
+
+
+async def answer(interaction: Interaction, sid: int, question: str, option: str) -> None:
+    quizzes = interaction.client.quizzes
+
+    async def work() -> Progress:
+        try:
+            return await quizzes.answer(sid, interaction.user.id, question, option)
+        except NotCurrentQuestion:
+            # A stale message (e.g. an earlier click answered too late to update it): show the latest.
+            return await quizzes.current(sid, interaction.user.id, note=STALE_QUESTION_NOTE)
+
+    await edit_in_time(interaction, work())
+
+
+async def nav(interaction: Interaction, sid: int, action: str) -> None:
+    quizzes = interaction.client.quizzes
+    if action == "back":
+        await edit_in_time(interaction, quizzes.back(sid, interaction.user.id))
+        return
+    await quizzes.cancel(sid, interaction.user.id)
+    embed = discord.Embed(
+        title="Quiz cancelled",
+        description="Nothing more will be asked. Use /careerquiz whenever you want to start again.",
     )
-    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    @app_commands.allowed_installs(guilds=True, users=False)
-    async def careerquiz(self, interaction: Interaction) -> None:
-        in_guild = interaction.guild is not None
-        await interaction.response.defer(ephemeral=in_guild, thinking=True)
-        quizzes = self.bot.quizzes
-        progress = await quizzes.resume(interaction.user.id)  # None when no live session
-        if progress is not None:
-            if progress.note is None and progress.step is not None:  # same version: ask first
-                offer = ui.View(timeout=None)
-                offer.add_item(StartButton("resume", progress.session.id))
-                offer.add_item(StartButton("restart", progress.session.id))
-                await interaction.followup.send(
-                    f"You have a quiz in progress ({progress.step.label}). Resume it, or start over?",
-                    view=offer,
-                    ephemeral=in_guild,
-                )
-                return
-            await deliver(interaction, progress)  # content changed: restarted, with its note
-            return
-        progress = await quizzes.start(
-            interaction.user.id,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id if in_guild else None,
-        )
-        await deliver(interaction, progress)
-
-
-async def setup(bot: CareerBot) -> None:
-    bot.add_dynamic_items(*DYNAMIC_ITEMS)
-    await bot.add_cog(CareerQuiz(bot))
-
-
-async def teardown(bot: CareerBot) -> None:
-    bot.remove_dynamic_items(*DYNAMIC_ITEMS)
-
-
-__all__ = ["deliver", "on_result_button", "on_start_button", "result_view", "setup"]
+    await interaction.response.edit_message(embed=embed, view=None)

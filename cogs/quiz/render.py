@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.content import OUTCOME_NAMES, Content, FaqEntry
-from bot.quiz import Explanation, Step
+from bot.quiz.engine import Explanation, Step
 from bot.storage import ResultRow
 from cogs._render import HYBRID_COLOUR, TRACK_COLOURS, cite, fit
 
