@@ -59,8 +59,8 @@ async def deliver(interaction: Interaction, progress: Progress) -> None:
             DMS_CLOSED_TEXT, view=offer_view(progress.session.id, "here"), ephemeral=True
         )
         return
-    except discord.HTTPException as exc:
-        if exc.status != RATE_LIMITED and exc.status < 500:
+    except (discord.HTTPException, discord.RateLimited) as exc:
+        if isinstance(exc, discord.HTTPException) and exc.status != RATE_LIMITED and exc.status < 500:
             raise
         # discord.py retried and gave up: nothing is lost, the session is stored.
         await interaction.followup.send(DISCORD_BUSY_TEXT, ephemeral=True)
