@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.content import Content
+from bot.quiz.engine import option_order
 from fakediscord import FakeDiscord
 from tests.quiz_paths import db_rows
 
@@ -142,8 +144,10 @@ async def test_db_migrate_and_backup(tmp_path: Path) -> None:
     assert db_rows(tmp_path / "copy.sqlite3", "SELECT count(*) FROM schema_version")[0][0] >= 1
 
 
-async def test_terminal_quiz_through_stdin(tmp_path: Path) -> None:
-    answers = b"1\n" * 13
+async def test_terminal_quiz_through_stdin(tmp_path: Path, content: Content) -> None:
+    # A throwaway database: the session is the first, id 1, so its shuffled order is known.
+    ai_end = [option_order(q, 1).index(q.options[0]) + 1 for q in content.quiz.questions]
+    answers = "".join(f"{n}\n" for n in ai_end).encode()
     code, out, err = await run(bot_env(tmp_path), "quiz", stdin=answers)
     assert code == 0, err
     assert "Question 1 of 13" in out and "=== AI Engineer ===" in out and "$110-160k" in out

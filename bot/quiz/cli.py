@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from bot.content import Content
-from bot.quiz.engine import Explanation, QuizError, Step
+from bot.content import Content, Option
+from bot.quiz.engine import Explanation, QuizError, Step, option_order
 from bot.quiz.service import Progress, QuizService
 from bot.settings import Settings
 from bot.storage import ResultRow, Storage
@@ -19,11 +19,11 @@ from bot.storage import ResultRow, Storage
 EXIT_OK, EXIT_QUIT = 0, 1
 
 
-def _show_step(step: Step, note: str | None, out: TextIO) -> None:
+def _show_step(step: Step, options: tuple[Option, ...], note: str | None, out: TextIO) -> None:
     if note:
         out.write(f"\n{note}\n")
     out.write(f"\n{step.label}  {step.progress_bar}\n{step.question.prompt}\n")
-    for i, option in enumerate(step.question.options, 1):
+    for i, option in enumerate(options, 1):
         mark = " (your earlier answer)" if option.id == step.selected else ""
         out.write(f"  {i}. {option.label}{mark}\n")
     out.write("Answer with a number, b to go back, q to quit: ")
@@ -47,13 +47,14 @@ async def _drive(service: QuizService, user_id: int, stdin: TextIO, out: TextIO)
     progress: Progress = await service.start(user_id, guild_id=None, channel_id=None)
     while progress.step is not None:
         step = progress.step
-        _show_step(step, progress.note, out)
+        sid = progress.session.id
+        options = option_order(step.question, sid)
+        _show_step(step, options, progress.note, out)
         line = stdin.readline()
         if not line:
             out.write("\n(end of input: quiz left unfinished)\n")
             return EXIT_QUIT
         choice = line.strip().lower()
-        sid = progress.session.id
         try:
             if choice in ("q", "quit"):
                 await service.cancel(sid, user_id)
@@ -62,7 +63,6 @@ async def _drive(service: QuizService, user_id: int, stdin: TextIO, out: TextIO)
             if choice in ("b", "back"):
                 progress = await service.back(sid, user_id)
                 continue
-            options = step.question.options
             if not choice.isdigit() or not 1 <= int(choice) <= len(options):
                 out.write(f"Please type a number from 1 to {len(options)}, b or q.\n")
                 continue

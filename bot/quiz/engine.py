@@ -11,6 +11,7 @@ indexes that sequence, so Back and a changed answer can never leave it pointing 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -138,6 +139,19 @@ def _step_at(quiz: Quiz, seq: Sequence[Question], position: int, answers: Mappin
         progress_bar=_bar(progress),
         selected=option.id if option is not None else None,
     )
+
+
+def option_order(question: Question, session_id: int) -> tuple[Option, ...]:
+    """The question's options in the order this session shows them.
+
+    The data keeps one scale (building side first), which would let a member game the result by
+    position; the order is shuffled per session and question, seeded from both, so a restart, a
+    resume or Back shows the same order again. String seeds are hashed with SHA-512 by ``random``,
+    so the order is the same in every process.
+    """
+    options = list(question.options)
+    random.Random(f"{session_id}:{question.id}").shuffle(options)
+    return tuple(options)
 
 
 def new_session(quiz: Quiz, quiz_version: str) -> SessionState:

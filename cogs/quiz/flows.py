@@ -6,6 +6,7 @@ Called by the cog (``cog.py``), which the buttons reach through ``items.Flows``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable
 
@@ -45,6 +46,7 @@ async def deliver(interaction: Interaction, progress: Progress) -> None:
     if interaction.guild is None:  # already in DMs: the reply is the quiz message
         reply = await interaction.followup.send(**kwargs, wait=True)
         await quizzes.set_message(progress.session.id, reply.channel.id, reply.id)
+        await retire_previous(interaction.client, progress, reply)
         return
     if progress.session.mode == "channel":
         await interaction.followup.send(**kwargs, ephemeral=True)
@@ -66,9 +68,25 @@ async def deliver(interaction: Interaction, progress: Progress) -> None:
         await interaction.followup.send(DISCORD_BUSY_TEXT, ephemeral=True)
         return
     await quizzes.set_message(progress.session.id, dm.id, message.id)
+    await retire_previous(interaction.client, progress, message)
     await interaction.followup.send(
         f"Check your DMs: your quiz is waiting there → {message.jump_url}", ephemeral=True
     )
+
+
+async def retire_previous(bot: CareerBot, progress: Progress, current: discord.Message) -> None:
+    """One live quiz message: the one a resumed session was shown in points to the new one, buttons gone."""
+    session = progress.session
+    if session.message_channel_id is None or session.message_id is None or session.message_id == current.id:
+        return
+    old = bot.get_partial_messageable(session.message_channel_id).get_partial_message(session.message_id)
+    embed = discord.Embed(
+        title="Quiz moved",
+        description=f"This quiz continues in a newer message → {current.jump_url}",
+    )
+    # NotFound/Forbidden: the member deleted it, or the DM closed: nothing left to confuse them.
+    with contextlib.suppress(discord.NotFound, discord.Forbidden):
+        await old.edit(content=None, embed=embed, view=None)
 
 
 async def on_start_button(interaction: Interaction, action: str, sid: int) -> None:

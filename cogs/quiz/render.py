@@ -26,7 +26,6 @@ def question_embed(step: Step, *, note: str | None = None) -> discord.Embed:
     embed = discord.Embed(title=f"Career quiz · {step.label}", description=fit(description, DESC_MAX))
     embed.colour = HYBRID_COLOUR if step.phase == "tiebreak" else discord.Colour.blurple()
     embed.add_field(name="Progress", value=step.progress_bar, inline=False)
-    embed.set_footer(text="Options run from the hands-on building side to the research side.")
     return embed
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import ui
 
+from bot.quiz.engine import option_order
 from bot.quiz.service import Progress, faq_followups
 from cogs.quiz.items import NavButton, OptionButton, ResultButton, StartButton
 from cogs.quiz.render import question_embed, result_embed
@@ -19,7 +20,7 @@ def question_view(progress: Progress) -> ui.View:
     assert progress.step is not None
     view = ui.View(timeout=None)
     sid, step = progress.session.id, progress.step
-    for option in step.question.options:
+    for option in option_order(step.question, sid):
         style = discord.ButtonStyle.success if option.id == step.selected else discord.ButtonStyle.primary
         view.add_item(OptionButton(sid, step.question.id, option.id, option.label, style))
     view.add_item(NavButton(sid, "back", disabled=step.phase == "main" and step.number == 1))
