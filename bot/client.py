@@ -110,7 +110,12 @@ class CareerTree(app_commands.CommandTree["CareerBot"]):
         self, interaction: discord.Interaction[CareerBot], error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.CommandOnCooldown):
-            await say(interaction, f"Easy there: try again in {error.retry_after:.0f} s.")
+            seconds = max(1, round(error.retry_after))
+            await say(
+                interaction,
+                f"This command was used a moment ago. Please try again in {seconds} second"
+                f"{'' if seconds == 1 else 's'}.",
+            )
             return
         if isinstance(error, app_commands.CheckFailure):
             await say(interaction, str(error) or "You can't use this command here.")

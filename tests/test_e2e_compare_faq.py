@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 import struct
 from typing import Any, NamedTuple
 
@@ -118,7 +119,11 @@ async def test_chart_cooldown_is_polite(fake: FakeDiscord, runner: BotRunner, me
     await runner.start(chart_cooldown_seconds=30)
     await fake.invoke(alice, "compare salary", guild=guild)
     again = await fake.invoke(alice, "compare salary", guild=guild)
-    assert again.ephemeral and "try again in" in again.content
+    assert again.ephemeral and re.fullmatch(
+        r"This command was used a moment ago\. Please try again in (29|30) seconds\.", again.content
+    ), again.content
+    in_dm = await fake.invoke(alice, "compare salary")
+    assert in_dm.content.startswith("This command was used a moment ago"), "per member, DMs included"
     other = await fake.invoke(bob, "compare salary", guild=guild)
     assert other.attachments, "the cooldown is per member"
 

@@ -255,6 +255,23 @@ def test_labels_and_progress_along_a_tiebreak_path(quiz: Quiz) -> None:
     ]
 
 
+def test_progress_never_goes_back_and_the_tiebreaks_are_announced(quiz: Quiz) -> None:
+    state, shown, announced = new_session(quiz, "v1"), [], []
+    for pick in BALANCED + TB_MIDDLE:
+        step = current_step(quiz, state)
+        assert step is not None
+        shown.append(step.progress)
+        announced.append(step.announcement)
+        state = answer(quiz, state, step.question.id, step.question.options[pick].id).state
+    assert shown == sorted(shown) and len(set(shown)) == len(shown), shown
+    assert announced[:13] == [None] * 13 and announced[14:] == [None, None]
+    assert (
+        announced[13] is not None
+        and "3 tie-break questions" in announced[13]
+        and "16 questions" in announced[13]
+    )
+
+
 # ---------------------------------------------------------------- explanation
 
 

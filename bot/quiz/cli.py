@@ -22,6 +22,8 @@ EXIT_OK, EXIT_QUIT = 0, 1
 def _show_step(step: Step, options: tuple[Option, ...], note: str | None, out: TextIO) -> None:
     if note:
         out.write(f"\n{note}\n")
+    if step.announcement:
+        out.write(f"\n{step.announcement}\n")
     out.write(f"\n{step.label}  {step.progress_bar}\n{step.question.prompt}\n")
     for i, option in enumerate(options, 1):
         mark = " (your earlier answer)" if option.id == step.selected else ""

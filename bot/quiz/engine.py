@@ -66,9 +66,10 @@ class Step:
     number: int  # 1-based within its phase
     total: int  # questions in that phase
     label: str  # "Question 4 of 13" / "Tie-break 1 of 3"
-    progress: float  # share of the known sequence already answered, 0..1
+    progress: float  # how far along, 0..1, never lower than an earlier step's
     progress_bar: str  # "▰▰▰▱▱▱▱▱▱▱ 31%"
     selected: str | None  # option already chosen here (after Back), to highlight
+    announcement: str | None = None  # said once, on the first tie-break
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,13 @@ def _step_at(quiz: Quiz, seq: Sequence[Question], position: int, answers: Mappin
     else:
         phase, number, total = "tiebreak", position - main_count + 1, len(quiz.tiebreakers)
         label = f"Tie-break {number} of {total}"
-    # Over the sequence as known now: adding the tie-breaks can move the bar back, and the label
-    # ("Tie-break 1 of 3") says why.
-    progress = position / len(seq)
+    if phase == "main":
+        progress = position / main_count
+    else:
+        # Tie-breaks fill the last main step's gap, so the bar never goes back when they are added;
+        # the label and the note announce them and the new total.
+        last_main = (main_count - 1) / main_count
+        progress = last_main + (number / (total + 1)) * (1 - last_main)
     option = _chosen(question, answers)
     return Step(
         question=question,
@@ -138,6 +143,12 @@ def _step_at(quiz: Quiz, seq: Sequence[Question], position: int, answers: Mappin
         progress=progress,
         progress_bar=_bar(progress),
         selected=option.id if option is not None else None,
+        announcement=(
+            f"Your answers are close, so {total} tie-break questions decide it "
+            f"({main_count + total} questions in all)."
+            if phase == "tiebreak" and number == 1
+            else None
+        ),
     )
 
 

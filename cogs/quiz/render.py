@@ -17,6 +17,8 @@ def question_embed(step: Step, *, note: str | None = None) -> discord.Embed:
     description = f"**{q.prompt}**"
     if q.detail:
         description += f"\n{q.detail}"
+    if step.announcement:
+        description = f"{step.announcement}\n\n{description}"
     if note:
         description = f"ℹ️ {note}\n\n{description}"
     if step.selected is not None:
