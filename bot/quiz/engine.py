@@ -334,12 +334,16 @@ def _strongest(pairs: Sequence[tuple[Question, Option]], sign: int, limit: int) 
 
 
 def _skills_next(tracks: Sequence[Track], pairs: Sequence[tuple[Question, Option]]) -> list[Skill]:
-    """Gaps the answers revealed first (in quiz order), then the tracks' core skills in data order."""
-    pool = {s.id: s for t in tracks for s in t.skills}
+    """Gaps the answers revealed first (in quiz order), then the tracks' core skills in data order;
+    never a skill the answers say the member already has. Every pick is a skill careers.yaml lists
+    for one of ``tracks``."""
+    had = {h for _, o in pairs for h in o.has}
+    pool = {s.id: s for t in tracks for s in t.skills if s.id not in had}
     gaps = list(dict.fromkeys(g for _, o in pairs for g in o.gaps if g in pool))
     # Interleave the tracks for a hybrid so both get a fair share of the slots.
     core_rows = [[s.id for s in t.skills] for t in tracks]
     core = [row[i] for i in range(max(map(len, core_rows))) for row in core_rows if i < len(row)]
+    core = [c for c in core if c in pool]
     floor = HYBRID_SKILLS_MIN if len(tracks) > 1 else SKILLS_MIN
     want = min(SKILLS_MAX, max(floor, len(gaps)))
     ordered = list(dict.fromkeys([*gaps, *core]))
