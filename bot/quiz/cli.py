@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.content import Content, Option
+from bot.quiz import summary
 from bot.quiz.engine import Explanation, QuizError, Step, option_order
 from bot.quiz.service import Progress, QuizService
 from bot.settings import Settings
-from bot.storage import ResultRow, Storage
+from bot.storage import Storage
 
 EXIT_OK, EXIT_QUIT = 0, 1
 
@@ -32,16 +33,19 @@ def _show_step(step: Step, options: tuple[Option, ...], note: str | None, out: T
     out.flush()
 
 
-def _show_result(result: ResultRow, ex: Explanation, out: TextIO) -> None:
-    out.write(
-        f"\n=== {ex.title} ===\nFit: AI Engineer {result.fit_ai}/100 · ML Engineer {result.fit_ml}/100\n"
-    )
-    out.write("Why:\n" + "".join(f"  - {r.text} (§{r.section})\n" for r in ex.reasons))
-    out.write(
-        "Salary band:\n" + "".join(f"  - {t.name}: {t.salary.label} ({t.salary.basis})\n" for t in ex.salary)
-    )
-    out.write("Learn next:\n" + "".join(f"  - {s.name}\n" for s in ex.skills_next))
-    out.write(f"Switching later: {ex.switch_note.text}\n")
+def _show_result(ex: Explanation, out: TextIO) -> None:
+    """The same words as the DM's result, then its details (a terminal has no buttons)."""
+    out.write(f"\n=== {summary.title(ex)} ===\n{summary.headline(ex)}\n")
+    out.flush()
+
+
+def _show_details(content: Content, ex: Explanation, out: TextIO) -> None:
+    for heading, text in (
+        ("Why", summary.why(content, ex)),
+        ("Skills to learn", summary.skills(content, ex)),
+        ("Salary details", summary.salary(content, ex)),
+    ):
+        out.write(f"\n--- {heading} ---\n{text}\n")
     out.flush()
 
 
@@ -73,7 +77,8 @@ async def _drive(service: QuizService, user_id: int, stdin: TextIO, out: TextIO)
             out.write(f"{exc}\n")
             return EXIT_QUIT
     assert progress.result is not None and progress.explanation is not None
-    _show_result(progress.result, progress.explanation, out)
+    _show_result(progress.explanation, out)
+    _show_details(service.content, progress.explanation, out)
     return EXIT_OK
 
 

@@ -14,11 +14,11 @@ import discord
 
 from bot.client import CareerBot, within_budget
 from bot.quiz.engine import NotCurrentQuestion
-from bot.quiz.service import Progress, UnknownSession
+from bot.quiz.service import Progress, UnknownSession, faq_followups
 from bot.storage import ResultRow
 from cogs._path_roles import give_path_role
 from cogs.compare import send_salary
-from cogs.quiz.render import share_card
+from cogs.quiz.render import DETAIL_TITLES, detail_embed, share_card
 from cogs.quiz.views import offer_view, shown
 
 Interaction = discord.Interaction[CareerBot]
@@ -123,7 +123,12 @@ async def on_start_button(interaction: Interaction, action: str, sid: int) -> No
 async def on_result_button(interaction: Interaction, sid: int, action: str) -> None:
     bot = interaction.client
     session, result = await bot.quizzes.owned_result(sid, interaction.user.id)
-    if action == "compare":
+    if action in DETAIL_TITLES:
+        _, explanation = await bot.quizzes.completed(session)
+        followups = faq_followups(bot.faq, explanation) if action == "faq" else []
+        embed = detail_embed(bot.content, explanation, action, followups)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+    elif action == "compare":
         await send_salary(interaction, public=False)
     elif action == "retake":
         # From /careerbot myresult in a server the click is in a channel: never post the quiz there.

@@ -105,6 +105,10 @@ class NavButton(SessionButton, template=ids.NAV):
 
 
 RESULT_LABELS = {
+    "why": ("Why", discord.ButtonStyle.secondary),
+    "skills": ("Skills to learn", discord.ButtonStyle.secondary),
+    "salary": ("Salary details", discord.ButtonStyle.secondary),
+    "faq": ("More questions", discord.ButtonStyle.secondary),
     "share": ("Share to server", discord.ButtonStyle.primary),
     "compare": ("Compare salaries", discord.ButtonStyle.secondary),
     "retake": ("Retake", discord.ButtonStyle.secondary),
@@ -116,7 +120,10 @@ class ResultButton(SessionButton, template=ids.RESULT):
     def __init__(self, sid: int, action: str, label: str | None = None) -> None:
         self.sid, self.action = sid, action
         default, style = RESULT_LABELS[action]
-        super().__init__(ui.Button(label=label or default, style=style, custom_id=ids.result_id(sid, action)))
+        row = 0 if action in ("why", "skills", "salary", "faq") else 1
+        super().__init__(
+            ui.Button(label=label or default, style=style, custom_id=ids.result_id(sid, action), row=row)
+        )
 
     @classmethod
     async def from_custom_id(

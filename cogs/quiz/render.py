@@ -5,11 +5,12 @@ from __future__ import annotations
 import discord
 
 from bot.content import OUTCOME_NAMES, Content, FaqEntry
+from bot.quiz import summary
 from bot.quiz.engine import Explanation, Step
 from bot.storage import ResultRow
-from cogs._render import HYBRID_COLOUR, TRACK_COLOURS, cite, fit
+from cogs._render import BRAND, HYBRID_COLOUR, TRACK_COLOURS, fit
 
-FIELD_MAX, DESC_MAX, TOTAL_BUDGET = 1024, 4096, 5800  # Discord's limits, with headroom on the total
+DESC_MAX = 4096  # Discord's limit
 
 
 def question_embed(step: Step, *, note: str | None = None) -> discord.Embed:
@@ -31,86 +32,71 @@ def question_embed(step: Step, *, note: str | None = None) -> discord.Embed:
     return embed
 
 
-def _budgeted(embed: discord.Embed, name: str, value: str) -> None:
-    """Add a field only while the whole embed stays inside Discord's 6,000-character total."""
-    value = fit(value, FIELD_MAX)
-    if len(embed) + len(name) + len(value) <= TOTAL_BUDGET:
-        embed.add_field(name=name, value=value, inline=False)
-
-
-def result_embed(
-    content: Content,
-    explanation: Explanation,
-    result: ResultRow,
-    *,
-    followups: list[FaqEntry] | None = None,
-) -> discord.Embed:
+def result_embed(content: Content, explanation: Explanation, result: ResultRow) -> discord.Embed:
+    """The main result, short enough for a phone; the rest sits behind the result's buttons."""
     outcome = result.outcome
     colour = HYBRID_COLOUR if outcome == "hybrid" else TRACK_COLOURS[outcome]
-    title = (
-        "Your result: both paths fit you" if outcome == "hybrid" else f"Your result: {OUTCOME_NAMES[outcome]}"
-    )
-    lines = [f"Fit: **AI Engineer {result.fit_ai}/100 · ML Engineer {result.fit_ml}/100**"]
-    if explanation.hybrid_note is not None:
-        lines.append(f"{explanation.hybrid_note.text} ({cite(explanation.hybrid_note.section)})")
+    lines = [summary.headline(explanation)]
     if result.quiz_version != content.quiz_version:
         lines.append("_This result came from an earlier version of the quiz._")
-    embed = discord.Embed(title=title, colour=colour, description=fit("\n".join(lines), DESC_MAX))
-
-    why = "\n".join(f"• {r.text} ({cite(r.section)})" for r in explanation.reasons) or "—"
-    _budgeted(embed, "Why", why)
-    salary = "\n".join(
-        f"• {t.name}: **{t.salary.label}** ({t.salary.basis}) ({cite(t.salary.section)})"
-        for t in explanation.salary
-    )
-    caveat = explanation.salary_caveats[0] if explanation.salary_caveats else None
-    if caveat is not None:
-        salary += f"\n_{caveat.text}_ ({cite(caveat.section)})"
-    _budgeted(embed, "Salary band", salary)
-    skills = "\n".join(f"• **{s.name}**: {s.why} ({cite(s.section)})" for s in explanation.skills_next)
-    _budgeted(embed, "Learn next", skills)
-    if explanation.try_next:
-        _budgeted(
-            embed, "Try each", "\n".join(f"• {c.text} ({cite(c.section)})" for c in explanation.try_next)
-        )
-    _budgeted(
-        embed, "Switching later", f"{explanation.switch_note.text} ({cite(explanation.switch_note.section)})"
-    )
     if explanation.previous is not None:
         prev = explanation.previous
-        head = (
-            f"Last time: {OUTCOME_NAMES[prev.outcome]} (AI {prev.fit_ai} · ML {prev.fit_ml}) → "
-            f"now: {OUTCOME_NAMES[outcome]} (AI {result.fit_ai} · ML {result.fit_ml})"
+        changed = len(explanation.changes)
+        lines.append(
+            f"\n**Since your last result** ({OUTCOME_NAMES[prev.outcome]}): "
+            + (
+                f"{changed} answer{'s' if changed != 1 else ''} changed."
+                if changed
+                else "same answers as before."
+            )
         )
-        flips = [
-            f"• {c.question.factor}: {c.before.label if c.before else '—'} → {c.after.label}"
-            for c in explanation.changes
-        ]
-        _budgeted(
-            embed,
-            "Since your last result",
-            "\n".join([head, *flips[:6]]) if flips else f"{head}\nSame answers as before.",
-        )
-    if followups:
-        _budgeted(
-            embed,
-            "Questions members often ask next",
-            "\n".join(f"• {e.question} (`/faq`)" for e in followups),
-        )
-    article = content.careers.article
-    embed.set_footer(
-        text=fit(f'Based on "{article.title}" by {article.author}. §ids name article sections.', 2048)
+    embed = discord.Embed(
+        title=summary.title(explanation), colour=colour, description=fit("\n".join(lines), DESC_MAX)
     )
+    article = content.careers.article
+    embed.set_footer(text=fit(f'Based on "{article.title}" by {article.author}.', 2048))
     return embed
+
+
+DETAIL_TITLES = {
+    "why": "Why this result",
+    "skills": "Skills to learn",
+    "salary": "Salary details",
+    "faq": "Questions members often ask next",
+}
+
+
+def detail_embed(
+    content: Content, explanation: Explanation, action: str, followups: list[FaqEntry]
+) -> discord.Embed:
+    """What a result's detail button shows, in place under the result."""
+    if action == "why":
+        text = summary.why(content, explanation)
+        if explanation.changes:
+            text += "\n\n**Changed since last time**\n" + "\n".join(
+                f"• {c.question.factor}: {c.before.label if c.before else '—'} → {c.after.label}"
+                for c in explanation.changes[:6]
+            )
+    elif action == "skills":
+        text = summary.skills(content, explanation)
+    elif action == "salary":
+        text = summary.salary(content, explanation)
+    else:
+        text = (
+            "\n".join(f"• {e.question} (ask with `/faq`)" for e in followups)
+            or "Try `/faq` with your question."
+        )
+    return discord.Embed(title=DETAIL_TITLES[action], description=fit(text, DESC_MAX), colour=BRAND)
 
 
 def share_card(user: discord.abc.User, result: ResultRow) -> discord.Embed:
     outcome = result.outcome
     colour = HYBRID_COLOUR if outcome == "hybrid" else TRACK_COLOURS[outcome]
-    text = "both paths fit" if outcome == "hybrid" else f"the **{OUTCOME_NAMES[outcome]}** path fits best"
-    embed = discord.Embed(
-        colour=colour,
-        description=f"{user.mention} took the career quiz: {text} (AI {result.fit_ai} · ML {result.fit_ml}).",
+    text = (
+        f"their answers sit near the middle: **{OUTCOME_NAMES[outcome]}**"
+        if outcome == "hybrid"
+        else f"their answers lean towards **{OUTCOME_NAMES[outcome]}**"
     )
+    embed = discord.Embed(colour=colour, description=f"{user.mention} took the career quiz: {text}.")
     embed.set_footer(text="Try it yourself with /careerquiz")
     return embed

@@ -8,7 +8,7 @@ import discord
 from discord import ui
 
 from bot.quiz.engine import option_order
-from bot.quiz.service import Progress, faq_followups
+from bot.quiz.service import Progress
 from cogs.quiz.items import NavButton, OptionButton, ResultButton, StartButton
 from cogs.quiz.render import question_embed, result_embed
 
@@ -28,14 +28,16 @@ def question_view(progress: Progress) -> ui.View:
     return view
 
 
-def result_view(session_id: int, *, can_share: bool, role_offer: bool) -> ui.View:
+def result_view(session_id: int, *, can_share: bool, role_name: str | None) -> ui.View:
     view = ui.View(timeout=None)
+    for detail in ("why", "skills", "salary", "faq"):
+        view.add_item(ResultButton(session_id, detail))
     if can_share:
         view.add_item(ResultButton(session_id, "share"))
     view.add_item(ResultButton(session_id, "compare"))
     view.add_item(ResultButton(session_id, "retake"))
-    if role_offer:
-        view.add_item(ResultButton(session_id, "role"))
+    if role_name is not None:
+        view.add_item(ResultButton(session_id, "role", label=f"Give me the {role_name} role"[:80]))
     return view
 
 
@@ -50,17 +52,24 @@ def offer_view(session_id: int, *actions: str) -> ui.View:
 async def result_kwargs(bot: CareerBot, progress: Progress) -> dict[str, Any]:
     assert progress.result is not None and progress.explanation is not None
     session = progress.session
-    followups = faq_followups(bot.faq, progress.explanation)
-    role_offer = False
-    if session.guild_id is not None:
-        settings = await bot.storage.guild_settings(session.guild_id)
-        role_offer = settings.path_role(progress.result.outcome) is not None
     return {
-        "embed": result_embed(bot.content, progress.explanation, progress.result, followups=followups),
+        "embed": result_embed(bot.content, progress.explanation, progress.result),
         "view": result_view(
-            session.id, can_share=session.origin_channel_id is not None, role_offer=role_offer
+            session.id,
+            can_share=session.origin_channel_id is not None,
+            role_name=await path_role_name(bot, session.guild_id, progress.result.outcome),
         ),
     }
+
+
+async def path_role_name(bot: CareerBot, guild_id: int | None, outcome: str) -> str | None:
+    """The name of the server's role for this result, when there is one the bot can see."""
+    if guild_id is None:
+        return None
+    role_id = (await bot.storage.guild_settings(guild_id)).path_role(outcome)
+    guild = bot.get_guild(guild_id)
+    role = guild.get_role(role_id) if guild is not None and role_id else None
+    return role.name if role is not None else None
 
 
 async def shown(bot: CareerBot, progress: Progress) -> dict[str, Any]:
