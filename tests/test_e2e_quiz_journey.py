@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from fakediscord import FakeDiscord
+from fakediscord.permissions import DEFAULT_BOT, MANAGE_GUILD, MANAGE_ROLES
 from tests.conftest import BotRunner
-from tests.quiz_paths import AI_PATH, answer_all, shown_ids
+from tests.quiz_paths import AI_PATH, answer_all, db_rows, shown_ids
 
 
 @pytest.fixture
@@ -80,3 +81,27 @@ async def test_after_resume_one_quiz_message_stays_live(
     live = live_quiz_messages(fake, alice)
     assert len(live) == 1 and live[0].id != second.id
     assert live[0].embeds[0]["title"].endswith("Question 5 of 13")
+
+
+async def test_the_role_buttons_name_the_role_and_remove_it(fake: FakeDiscord, runner: BotRunner) -> None:
+    guild = fake.add_guild(name="Career Hub", bot_permissions=DEFAULT_BOT | MANAGE_ROLES)
+    mod, alice = fake.add_user("mod"), fake.add_user("alice")
+    fake.add_member(guild, mod, roles=[fake.add_role(guild, "Mods", permissions=MANAGE_GUILD | MANAGE_ROLES)])
+    fake.add_member(guild, alice)
+    ai_role = fake.add_role(guild, "AI path")
+    await runner.start()
+    await fake.invoke(mod, "careerbot-config path-roles", guild=guild, options={"ai": ai_role})
+    await fake.invoke(alice, "careerquiz", guild=guild)
+    final = await answer_all(fake, alice, await fake.wait_dm(alice), AI_PATH)
+    labels = [b["label"] for row in final.components for b in row["components"]]
+    assert "Give me the AI path role" in labels and "Remove my AI path role" in labels
+    give = await fake.click(alice, final, next(c for c in final.custom_ids() if c.endswith(":role")))
+    assert "you now have the **AI path** role" in give.content
+    assert ai_role.id in fake.member(guild, alice).role_ids
+    drop = await fake.click(alice, final, next(c for c in final.custom_ids() if c.endswith(":unrole")))
+    assert drop.ephemeral and drop.content == "Done: the **AI path** role is removed in Career Hub."
+    assert ai_role.id not in fake.member(guild, alice).role_ids
+    # Her result and answers stay: removing the role is not forgetting.
+    assert db_rows(runner.db_path, "SELECT outcome FROM quiz_results") == [("ai",)]
+    again = await fake.click(alice, final, next(c for c in final.custom_ids() if c.endswith(":unrole")))
+    assert again.content == "You don't have the **AI path** role."

@@ -145,6 +145,41 @@ async def on_result_button(interaction: Interaction, sid: int, action: str) -> N
         await share(interaction, session.origin_channel_id, result)
     elif action == "role":
         await give_path_role(interaction, session)
+    elif action == "unrole":
+        await remove_path_role(interaction, session.guild_id, result.outcome)
+
+
+async def remove_path_role(interaction: Interaction, guild_id: int | None, outcome: str) -> None:
+    """The way back from the role button, without deleting everything as /careerbot forget does."""
+    bot = interaction.client
+    guild = bot.get_guild(guild_id) if guild_id is not None else None
+    role_id = (await bot.storage.guild_settings(guild.id)).path_role(outcome) if guild is not None else None
+    role = guild.get_role(role_id) if guild is not None and role_id else None
+    if guild is None or role is None:
+        await interaction.response.send_message(
+            "That server has no role for this result now.", ephemeral=True
+        )
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        member = await guild.fetch_member(interaction.user.id)
+        if all(r.id != role.id for r in member.roles):
+            await interaction.followup.send(f"You don't have the **{role.name}** role.", ephemeral=True)
+            return
+        await member.remove_roles(role, reason="careerbot: the member asked to remove their path role")
+    except discord.NotFound:
+        await interaction.followup.send(
+            "You don't seem to be a member of that server any more.", ephemeral=True
+        )
+        return
+    except discord.Forbidden:
+        await interaction.followup.send(
+            "Discord refused: I'm not allowed to remove that role.", ephemeral=True
+        )
+        return
+    await interaction.followup.send(
+        f"Done: the **{role.name}** role is removed in {guild.name}.", ephemeral=True
+    )
 
 
 async def share(interaction: Interaction, channel_id: int | None, result: ResultRow) -> None:

@@ -8,7 +8,7 @@ from cogs._shared import ID
 SLUG = r"[a-z0-9-]{1,40}"
 OPTION = rf"cq:(?P<sid>{ID}):(?P<q>{SLUG}):(?P<o>{SLUG})"
 NAV = rf"cqn:(?P<sid>{ID}):(?P<action>back|cancel)"
-RESULT = rf"cqr:(?P<sid>{ID}):(?P<action>share|compare|retake|role|why|skills|salary|faq)"
+RESULT = rf"cqr:(?P<sid>{ID}):(?P<action>share|compare|retake|role|unrole|why|skills|salary|faq)"
 START = rf"cqs:(?P<action>resume|restart|here):(?P<sid>{ID})"
 
 

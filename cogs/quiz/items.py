@@ -113,6 +113,7 @@ RESULT_LABELS = {
     "compare": ("Compare salaries", discord.ButtonStyle.secondary),
     "retake": ("Retake", discord.ButtonStyle.secondary),
     "role": ("Give me the role", discord.ButtonStyle.success),
+    "unrole": ("Remove my role", discord.ButtonStyle.secondary),
 }
 
 

@@ -38,6 +38,7 @@ def result_view(session_id: int, *, can_share: bool, role_name: str | None) -> u
     view.add_item(ResultButton(session_id, "retake"))
     if role_name is not None:
         view.add_item(ResultButton(session_id, "role", label=f"Give me the {role_name} role"[:80]))
+        view.add_item(ResultButton(session_id, "unrole", label=f"Remove my {role_name} role"[:80]))
     return view
 
 
