@@ -58,6 +58,10 @@ async def test_compare_salary_embed_and_chart(
     [png] = res.attachments
     assert png.filename == "salary-ranges.png" and embed["image"]["url"] == "attachment://salary-ranges.png"
     assert png_size(png.data) == SIZE_PX
+    # Alt text says what the chart shows, with every figure it draws.
+    assert png.description == (
+        "Bar chart of the base salary ranges the article gives: AI Engineer $110-160k; ML Engineer $120-180k."
+    )
     # Public option posts for everyone.
     public = await fake.invoke(alice, "compare salary", guild=guild, options={"public": True})
     assert not public.ephemeral
@@ -78,6 +82,7 @@ async def test_compare_highlights_the_members_result(
     names = [f["name"] for f in mine.embeds[0]["fields"]]
     assert "ML Engineer ⭐" in names and "AI Engineer" in names
     assert mine.attachments[0].data != theirs.attachments[0].data, "the chart highlights the outcome"
+    assert mine.attachments[0].description.endswith("Your result, ML Engineer, is highlighted.")
 
 
 @pytest.mark.parametrize(
