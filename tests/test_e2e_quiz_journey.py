@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from bot.content import OUTCOME_NAMES
 from fakediscord import FakeDiscord
 from fakediscord.permissions import DEFAULT_BOT, MANAGE_GUILD, MANAGE_ROLES
 from tests.conftest import BotRunner
-from tests.quiz_paths import AI_PATH, answer_all, db_rows, shown_ids
+from tests.quiz_paths import AI_PATH, HYBRID_PATH, answer_all, db_rows, option_ids, shown_ids
 
 
 @pytest.fixture
@@ -105,3 +106,26 @@ async def test_the_role_buttons_name_the_role_and_remove_it(fake: FakeDiscord, r
     assert db_rows(runner.db_path, "SELECT outcome FROM quiz_results") == [("ai",)]
     again = await fake.click(alice, final, next(c for c in final.custom_ids() if c.endswith(":unrole")))
     assert again.content == "You don't have the **AI path** role."
+
+
+async def test_a_draw_journey_progress_length_and_label_everywhere(
+    fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any]
+) -> None:
+    guild, alice = member
+    await runner.start()
+    await fake.invoke(alice, "careerquiz", guild=guild)
+    message = await fake.wait_dm(alice)
+    shown: list[int] = []
+    for pick in HYBRID_PATH:
+        bar = next(f["value"] for f in message.embeds[0]["fields"] if f["name"] == "Progress")
+        shown.append(int(bar.rsplit(" ", 1)[1].rstrip("%")))
+        message = (await fake.click(alice, message, option_ids(message)[pick])).message
+    assert shown == sorted(shown) and len(shown) == 16, f"progress went back: {shown}"
+    draw = OUTCOME_NAMES["hybrid"]
+    result = message.embeds[0]
+    assert result["title"] == f"Your result: {draw}" and len(result["description"]) <= 1100
+    mine = await fake.invoke(alice, "careerbot myresult", guild=guild)
+    assert mine.embeds[0]["title"] == f"Your result: {draw}"
+    await fake.click(alice, message, next(c for c in message.custom_ids() if c.endswith(":share")))
+    card = fake.channel_messages(guild.general.id)[-1].embeds[0]["description"]
+    assert f"**{draw}**" in card and "Hybrid" not in card and "/100" not in card
