@@ -7,6 +7,7 @@ draw with ``asyncio.to_thread`` without blocking the event loop or racing each o
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,30 @@ AI_COLOUR, ML_COLOUR, HYBRID_COLOUR, MUTED = "#2e86de", "#9b59b6", "#16a085", "#
 TRACK_COLOURS = {"ai": AI_COLOUR, "ml": ML_COLOUR}
 
 
+ALT_TEXT_MAX = 1024  # Discord's limit for an attachment's description
+TITLE_CHARS = 70  # about what fits one line of an 8-inch chart at 12 pt
+
+
+def wrap(text: str, width: int = TITLE_CHARS) -> str:
+    """Break a long title or axis label over lines instead of letting the figure cut it."""
+    return textwrap.fill(text, width=width, break_long_words=False)
+
+
+def alt_text(what: str, items: Sequence[tuple[str, str]]) -> str:
+    """An attachment description: what the chart shows, then every value it draws."""
+    text = f"{what}: " + "; ".join(f"{label} {value}" for label, value in items) + "."
+    return text if len(text) <= ALT_TEXT_MAX else text[: ALT_TEXT_MAX - 1] + "…"
+
+
+def salary_alt_text(careers: Careers, highlight: str | None) -> str:
+    items = [(t.name, t.salary.label) for t in careers.tracks]
+    text = alt_text("Bar chart of the base salary ranges the article gives", items)
+    names = {t.id: t.name for t in careers.tracks}
+    if highlight in names:
+        text += f" Your result, {names[highlight]}, is highlighted."
+    return text
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
@@ -62,10 +87,10 @@ def salary_chart(careers: Careers, highlight: str | None) -> bytes:
     # Ticks only at the article's own figures, so the axis implies no other number.
     ax.set_xticks(sorted({*lows, *highs}), labels=[f"${v:g}k" for v in sorted({*lows, *highs})])
     ax.set_xlabel(
-        "Base salary as the article gives it ($, thousands; its ranges for research-focused companies)"
+        wrap("Base salary as the article gives it ($, thousands; its ranges for research-focused companies)")
     )
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title("AI Engineer vs ML Engineer: base salary ranges", fontsize=12)
+    ax.set_title(wrap("AI Engineer vs ML Engineer: base salary ranges"), fontsize=12)
     fig.tight_layout()
     return _png(fig)
 
@@ -114,6 +139,6 @@ def bar_chart(
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.15)
     ax.set_xlabel(xlabel)
-    ax.set_title(title, fontsize=12)
+    ax.set_title(wrap(title), fontsize=12)
     fig.tight_layout()
     return _png(fig)

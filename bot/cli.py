@@ -220,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = args.path.resolve() if getattr(args, "path", None) else None
             print(asyncio.run(_db(settings, args.db_command, target)))
         elif command == "quiz":
-            from bot.quiz_cli import run_terminal_quiz
+            from bot.quiz.cli import run_terminal_quiz
 
             return asyncio.run(
                 run_terminal_quiz(content, settings, sys.stdin, sys.stdout, args.save, args.user_id)

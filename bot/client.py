@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.content import Content
 from bot.faq import FaqRetriever
 from bot.faq_service import FaqService
-from bot.quiz_service import QuizService
+from bot.quiz.service import QuizService
 from bot.settings import Settings
 from bot.storage import Storage, StorageUnavailable
 
@@ -31,7 +31,7 @@ discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 # Loaded in this order; an explicit list so a stray file in cogs/ is never loaded by accident.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
-    "cogs.careerquiz",
+    "cogs.quiz",
     "cogs.compare",
     "cogs.faq",
     "cogs.moderation",
@@ -89,8 +89,10 @@ ACK_BUDGET_SECONDS = 1.5
 
 async def within_budget(interaction: discord.Interaction[Any], task: asyncio.Future[Any]) -> bool:
     """Wait for ``task`` until the acknowledgement budget of this interaction runs out; True if it finished."""
-    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-    done, _ = await asyncio.wait({task}, timeout=max(0.0, ACK_BUDGET_SECONDS - age))
+    left = ACK_BUDGET_SECONDS - (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    if left <= 0:
+        return False  # already late (it waited on something before): acknowledge first, then work
+    done, _ = await asyncio.wait({task}, timeout=left)
     return task in done
 
 
@@ -122,7 +124,12 @@ class CareerTree(app_commands.CommandTree["CareerBot"]):
         self, interaction: discord.Interaction[CareerBot], error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.CommandOnCooldown):
-            await say(interaction, f"Easy there: try again in {error.retry_after:.0f} s.")
+            seconds = max(1, round(error.retry_after))
+            await say(
+                interaction,
+                f"This command was used a moment ago. Please try again in {seconds} second"
+                f"{'' if seconds == 1 else 's'}.",
+            )
             return
         if isinstance(error, app_commands.CheckFailure):
             await say(interaction, str(error) or "You can't use this command here.")

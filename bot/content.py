@@ -125,6 +125,8 @@ class Option(_Model):
     section: SectionId
     # Skills (careers.yaml ids) this answer says the member still needs: drives "learn next".
     gaps: list[Slug] = Field(default_factory=list)
+    # Skills this answer says the member already has: never suggested to them.
+    has: list[Slug] = Field(default_factory=list)
 
 
 class Question(_Model):
@@ -265,11 +267,14 @@ def _check_questions(quiz: Quiz, careers: Careers, shown: str) -> None:
                     raise ContentError(
                         shown, f"{where}.options[{oi}].id", f"custom_id {len(cid)} chars > {CUSTOM_ID_MAX}"
                     )
-                for gi, gap in enumerate(o.gaps):
-                    if gap not in skill_ids:
-                        raise ContentError(
-                            shown, f"{where}.options[{oi}].gaps[{gi}]", f"unknown skill {gap!r}"
-                        )
+                for kind, skills in (("gaps", o.gaps), ("has", o.has)):
+                    for gi, gap in enumerate(skills):
+                        if gap not in skill_ids:
+                            raise ContentError(
+                                shown, f"{where}.options[{oi}].{kind}[{gi}]", f"unknown skill {gap!r}"
+                            )
+                if set(o.gaps) & set(o.has):
+                    raise ContentError(shown, f"{where}.options[{oi}]", "a skill is both a gap and had")
     # Every track must be able to win: answering all on its side must clear the hybrid margin.
     for track, pick in (("ai", max), ("ml", min)):
         best = sum(pick(o.weights.lean for o in q.options) for q in quiz.all_questions)

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.charts import cached_salary_chart
+from bot.charts import cached_salary_chart, salary_alt_text
 from bot.client import setting_cooldown
 from bot.compare import Topic, compare
 from cogs._render import comparison_embed
@@ -37,7 +37,13 @@ async def send_salary(interaction: discord.Interaction[CareerBot], *, public: bo
     embed = comparison_embed(bot.content, compare(bot.content.careers, "salary"), highlight=outcome)
     embed.set_image(url=f"attachment://{SALARY_PNG}")
     await interaction.followup.send(
-        embed=embed, file=discord.File(fp=io.BytesIO(png), filename=SALARY_PNG), ephemeral=not public
+        embed=embed,
+        file=discord.File(
+            fp=io.BytesIO(png),
+            filename=SALARY_PNG,
+            description=salary_alt_text(bot.content.careers, outcome),
+        ),
+        ephemeral=not public,
     )
 
 

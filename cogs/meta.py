@@ -10,10 +10,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
-from bot.client import answer_error, reply_in_time
-from bot.quiz_service import Progress
-from cogs._quiz_views import result_kwargs
+from bot.client import reply_in_time
+from bot.quiz.service import Progress
 from cogs._render import about_embed, mydata_embed
+from cogs._shared import SNOWFLAKE, GuardedButton
+from cogs.quiz.views import result_kwargs
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
@@ -69,7 +70,9 @@ class Meta(commands.Cog):
         )
 
 
-class ForgetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"cbf:(?P<uid>\d+)"):
+class ForgetButton(GuardedButton, template=rf"cbf:(?P<uid>{SNOWFLAKE})"):
+    not_yours = "Only the member who asked can confirm this."
+
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
         super().__init__(
@@ -84,24 +87,19 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"cb
     ) -> ForgetButton:
         return cls(int(match["uid"]))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot: CareerBot = interaction.client
-        try:
-            if interaction.user.id != self.user_id:
-                await interaction.response.send_message(
-                    "Only the member who asked can confirm this.", ephemeral=True
-                )
-                return
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            grants = await bot.storage.forget_member(self.user_id)
-            await bot.storage.erase_traces()  # before saying so: deleted means gone from the files
-            kept = await take_back_roles(bot, self.user_id, grants)
-            text = "Done: everything I stored about you is deleted, and statistics no longer count you."
-            if kept:
-                text += f"\nI couldn't remove {kept} path role(s) (missing permission or server gone); a moderator can."
-            await interaction.followup.send(text, ephemeral=True)
-        except Exception as exc:
-            await answer_error(interaction, exc)
+    async def owner_id(self, interaction: discord.Interaction[CareerBot]) -> int | None:
+        return self.user_id
+
+    async def run(self, interaction: discord.Interaction[CareerBot]) -> None:
+        bot = interaction.client
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        grants = await bot.storage.forget_member(self.user_id)
+        await bot.storage.erase_traces()  # before saying so: deleted means gone from the files
+        kept = await take_back_roles(bot, self.user_id, grants)
+        text = "Done: everything I stored about you is deleted, and statistics no longer count you."
+        if kept:
+            text += f"\nI couldn't remove {kept} path role(s) (missing permission or server gone); a moderator can."
+        await interaction.followup.send(text, ephemeral=True)
 
 
 async def take_back_roles(bot: CareerBot, user_id: int, grants: list[tuple[int, int]]) -> int:
@@ -109,14 +107,15 @@ async def take_back_roles(bot: CareerBot, user_id: int, grants: list[tuple[int, 
     failed = 0
     for guild_id, role_id in grants:
         guild = bot.get_guild(guild_id)
+        if guild is None:  # the bot left that server: nothing it can do there
+            failed += 1
+            continue
         try:
-            if guild is None:
-                raise discord.NotFound  # type: ignore[call-arg]
             member = await guild.fetch_member(user_id)
             await member.remove_roles(
                 discord.Object(role_id), reason="careerbot: the member asked to forget their data"
             )
-        except (discord.NotFound, discord.Forbidden, TypeError):
+        except (discord.NotFound, discord.Forbidden):
             failed += 1
     return failed
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+from bot.content import load_content
 from fakediscord import FakeDiscord
+
+DATA = Path(__file__).parents[1] / "data"
 
 # Main questions in data order, then tie-breaks when asked. Index 0 is the AI end of every scale.
 AI_PATH = [0] * 13
@@ -18,9 +22,23 @@ HYBRID_PATH = [*BALANCED_MAIN, 1, 1, 1]
 AI_BY_TIEBREAK = [*BALANCED_MAIN, 0, 0, 0]
 
 
-def option_ids(message: Any) -> list[str]:
-    """custom_ids of the answer buttons (first row) of a quiz message."""
+def shown_ids(message: Any) -> list[str]:
+    """custom_ids of the answer buttons (first row) of a quiz message, in the order shown."""
     return [c["custom_id"] for c in message.components[0]["components"]]
+
+
+@functools.cache
+def _scale() -> dict[str, list[str]]:
+    quiz = load_content(DATA).quiz
+    return {q.id: [o.id for o in q.options] for q in quiz.all_questions}
+
+
+def option_ids(message: Any) -> list[str]:
+    """The same custom_ids in the data's scale order (index 0 the AI end), whatever order they show in."""
+    shown = shown_ids(message)
+    question = shown[0].split(":")[2]
+    by_option = {cid.split(":")[3]: cid for cid in shown}
+    return [by_option[o] for o in _scale()[question]]
 
 
 def nav_id(message: Any, action: str) -> str:

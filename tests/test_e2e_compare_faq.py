@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 import struct
 from typing import Any, NamedTuple
 
@@ -59,6 +60,10 @@ async def test_compare_salary_embed_and_chart(
     [png] = res.attachments
     assert png.filename == "salary-ranges.png" and embed["image"]["url"] == "attachment://salary-ranges.png"
     assert png_size(png.data) == SIZE_PX
+    # Alt text says what the chart shows, with every figure it draws.
+    assert png.description == (
+        "Bar chart of the base salary ranges the article gives: AI Engineer $110-160k; ML Engineer $120-180k."
+    )
     # Public option posts for everyone.
     public = await fake.invoke(alice, "compare salary", guild=guild, options={"public": True})
     assert not public.ephemeral
@@ -79,6 +84,7 @@ async def test_compare_highlights_the_members_result(
     names = [f["name"] for f in mine.embeds[0]["fields"]]
     assert "ML Engineer ⭐" in names and "AI Engineer" in names
     assert mine.attachments[0].data != theirs.attachments[0].data, "the chart highlights the outcome"
+    assert mine.attachments[0].description.endswith("Your result, ML Engineer, is highlighted.")
 
 
 @pytest.mark.parametrize(
@@ -120,7 +126,11 @@ async def test_chart_cooldown_is_polite(fake: FakeDiscord, runner: BotRunner, me
     await runner.start(chart_cooldown_seconds=30)
     await fake.invoke(alice, "compare salary", guild=guild)
     again = await fake.invoke(alice, "compare salary", guild=guild)
-    assert again.ephemeral and "try again in" in again.content
+    assert again.ephemeral and re.fullmatch(
+        r"This command was used a moment ago\. Please try again in (29|30) seconds\.", again.content
+    ), again.content
+    in_dm = await fake.invoke(alice, "compare salary")
+    assert in_dm.content.startswith("This command was used a moment ago"), "per member, DMs included"
     other = await fake.invoke(bob, "compare salary", guild=guild)
     assert other.attachments, "the cooldown is per member"
 

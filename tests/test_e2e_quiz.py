@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.content import Content
+from bot.content import OUTCOME_NAMES, Content
 from fakediscord import FakeDiscord
 from tests.conftest import BotRunner, hold_database
 from tests.quiz_paths import (
@@ -66,9 +66,9 @@ async def test_whole_journey_from_a_server(
     assert embed["title"] == "Career quiz · Question 1 of 13"
     assert content.quiz.questions[0].prompt in embed["description"]
     assert "0%" in field(embed, "Progress")
-    assert [b["label"] for b in dm.components[0]["components"]] == [
-        o.label for o in content.quiz.questions[0].options
-    ]
+    shown = [b["label"] for b in dm.components[0]["components"]]
+    assert sorted(shown) == sorted(o.label for o in content.quiz.questions[0].options)
+    assert "footer" not in embed, "nothing tells which end of the scale an option sits on"
     # Answer four, check progress and persistence as we go.
     dm = await answer_all(fake, world.alice, dm, AI_PATH[:4])
     assert dm.embeds[0]["title"] == "Career quiz · Question 5 of 13"
@@ -77,13 +77,31 @@ async def test_whole_journey_from_a_server(
     final = await answer_all(fake, world.alice, dm, AI_PATH[4:])
     result = final.embeds[0]
     assert result["title"] == "Your result: AI Engineer"
-    assert "AI Engineer 100/100 · ML Engineer 0/100" in result["description"]
-    why = field(result, "Why")
-    assert why.count("•") == 3 and "§which-path" in why and "§difference" in why
-    assert "$110-160k" in field(result, "Salary band") and "research-focused" in field(result, "Salary band")
-    assert "§switch" in field(result, "Switching later")
+    text = result["description"]
+    # The AI end of every question: the most those answers can lean is 97% (one option is not at the end).
+    assert "Your answers lean 97% towards AI Engineer." in text and "/100" not in text
+    assert "AI Engineer ▰▰▰▰▰▰▰▰▰▰│▱▱▱▱▱▱▱▱▱▱ ML Engineer" in text
+    assert text.split("**What decided it**")[1].split("**Salary band**")[0].count("•") == 3
+    assert "$110-160k" in text and "$120-180k" not in text and "§" not in text
+    assert len(text) <= 1100 and not result.get("fields")
     labels = [b["label"] for row in final.components for b in row["components"]]
-    assert labels == ["Share to server", "Compare salaries", "Retake"]
+    assert labels == [
+        "Why",
+        "Skills to learn",
+        "Salary details",
+        "More questions",
+        "Share to server",
+        "Compare salaries",
+        "Retake",
+    ]
+    # The details answer in place, naming article sections by title.
+    why = await fake.click(world.alice, final, next(c for c in final.custom_ids() if c.endswith(":why")))
+    assert why.ephemeral and why.embeds[0]["title"] == "Why this result"
+    assert "“Should I Become an AI Engineer or Machine Learning Engineer?”" in why.embeds[0]["description"]
+    assert "§" not in why.embeds[0]["description"] and "Switching later" in why.embeds[0]["description"]
+    pay = await fake.click(world.alice, final, next(c for c in final.custom_ids() if c.endswith(":salary")))
+    body = pay.embeds[0]["description"]
+    assert "$110-160k" in body and "Both ranges" not in body and body.count("research-focused") == 1
     rows = db_rows(
         runner.db_path,
         "SELECT s.status, s.guild_id, r.outcome, r.fit_ai, r.fit_ml, r.quiz_version,"
@@ -98,9 +116,12 @@ async def test_ml_outcome_names_sections_and_band(fake: FakeDiscord, runner: Bot
     final = await answer_all(fake, world.alice, await start_quiz(fake, world), ML_PATH)
     result = final.embeds[0]
     assert result["title"] == "Your result: ML Engineer"
-    assert "$120-180k" in field(result, "Salary band") and "$110-160k" not in field(result, "Salary band")
-    assert "§" in field(result, "Why")
-    assert field(result, "Learn next").count("•") >= 3
+    assert "$120-180k" in result["description"] and "$110-160k" not in result["description"]
+    assert "lean 97% towards ML Engineer" in result["description"]
+    skills = await fake.click(
+        world.alice, final, next(c for c in final.custom_ids() if c.endswith(":skills"))
+    )
+    assert skills.embeds[0]["description"].count("•") >= 3
     assert db_rows(runner.db_path, "SELECT outcome FROM quiz_results") == [("ml",)]
 
 
@@ -114,11 +135,16 @@ async def test_hybrid_comes_through_labelled_tiebreaks(
     assert dm.embeds[0]["title"] == "Career quiz · Tie-break 2 of 3"
     final = await answer_all(fake, world.alice, dm, HYBRID_PATH[14:])
     result = final.embeds[0]
-    assert result["title"] == "Your result: both paths fit you"
-    band = field(result, "Salary band")
-    assert "$110-160k" in band and "$120-180k" in band
-    assert "Try each" in [f["name"] for f in result["fields"]]
-    assert field(result, "Questions members often ask next").count("•") == 3
+    assert result["title"] == f"Your result: {OUTCOME_NAMES['hybrid']}"
+    band = result["description"]
+    assert "$110-160k" in band and "$120-180k" in band and "both paths are open to you" in band
+    assert len(band) <= 1100
+    skills = await fake.click(
+        world.alice, final, next(c for c in final.custom_ids() if c.endswith(":skills"))
+    )
+    assert "Try each" in skills.embeds[0]["description"]
+    faq = await fake.click(world.alice, final, next(c for c in final.custom_ids() if c.endswith(":faq")))
+    assert faq.embeds[0]["description"].count("•") == 3
     assert db_rows(runner.db_path, "SELECT outcome FROM quiz_results") == [("hybrid",)]
     assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 16
 
@@ -284,8 +310,10 @@ async def test_retake_shows_what_changed_and_myresult_repeats_it(
     retake = next(cid for cid in final.custom_ids() if cid.endswith(":retake"))
     res = await fake.click(world.alice, final, retake)
     second = await answer_all(fake, world.alice, res.message, ML_PATH)
-    since = field(second.embeds[0], "Since your last result")
-    assert "Last time: AI Engineer" in since and "now: ML Engineer" in since and "→" in since
+    since = second.embeds[0]["description"]
+    assert "**Since your last result** (AI Engineer):" in since and "answers changed" in since
+    why = await fake.click(world.alice, second, next(c for c in second.custom_ids() if c.endswith(":why")))
+    assert "Changed since last time" in why.embeds[0]["description"] and "→" in why.embeds[0]["description"]
     mine = await fake.invoke(world.alice, "careerbot myresult", guild=world.guild)
     assert mine.ephemeral and mine.embeds[0]["title"] == "Your result: ML Engineer"
 

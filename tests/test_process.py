@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.content import Content
+from bot.quiz.engine import option_order
 from fakediscord import FakeDiscord
 from tests.quiz_paths import db_rows
 
@@ -142,11 +144,16 @@ async def test_db_migrate_and_backup(tmp_path: Path) -> None:
     assert db_rows(tmp_path / "copy.sqlite3", "SELECT count(*) FROM schema_version")[0][0] >= 1
 
 
-async def test_terminal_quiz_through_stdin(tmp_path: Path) -> None:
-    answers = b"1\n" * 13
+async def test_terminal_quiz_through_stdin(tmp_path: Path, content: Content) -> None:
+    # A throwaway database: the session is the first, id 1, so its shuffled order is known.
+    ai_end = [option_order(q, 1).index(q.options[0]) + 1 for q in content.quiz.questions]
+    answers = "".join(f"{n}\n" for n in ai_end).encode()
     code, out, err = await run(bot_env(tmp_path), "quiz", stdin=answers)
     assert code == 0, err
-    assert "Question 1 of 13" in out and "=== AI Engineer ===" in out and "$110-160k" in out
+    assert "Question 1 of 13" in out and "=== Your result: AI Engineer ===" in out
+    # The same words as the DM's result (tests/test_e2e_quiz.py checks the DM side).
+    assert "Your answers lean 97% towards AI Engineer." in out and "What decided it" in out
+    assert "--- Skills to learn ---" in out and "§" not in out and "/100" not in out and "$110-160k" in out
     assert not (tmp_path / "bot.sqlite3").exists(), "without --save nothing is stored"
     code, out, err = await run(
         bot_env(tmp_path), "quiz", "--save", "--user-id", "42", stdin=b"b\n9\n" + b"3\n" * 20

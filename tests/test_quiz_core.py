@@ -1,4 +1,4 @@
-"""The quiz engine (bot/quiz.py) on the real data/quiz.yaml, and load-time rejection of broken quizzes."""
+"""The quiz engine (bot/quiz/engine.py) on the real data/quiz.yaml, and load-time rejection of broken quizzes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content import Content, ContentError, Quiz, load_content
-from bot.quiz import (
+from bot.quiz.engine import (
     NotCurrentQuestion,
     PreviousResult,
     SessionClosed,
@@ -255,6 +255,23 @@ def test_labels_and_progress_along_a_tiebreak_path(quiz: Quiz) -> None:
     ]
 
 
+def test_progress_never_goes_back_and_the_tiebreaks_are_announced(quiz: Quiz) -> None:
+    state, shown, announced = new_session(quiz, "v1"), [], []
+    for pick in BALANCED + TB_MIDDLE:
+        step = current_step(quiz, state)
+        assert step is not None
+        shown.append(step.progress)
+        announced.append(step.announcement)
+        state = answer(quiz, state, step.question.id, step.question.options[pick].id).state
+    assert shown == sorted(shown) and len(set(shown)) == len(shown), shown
+    assert announced[:13] == [None] * 13 and announced[14:] == [None, None]
+    assert (
+        announced[13] is not None
+        and "3 tie-break questions" in announced[13]
+        and "16 questions" in announced[13]
+    )
+
+
 # ---------------------------------------------------------------- explanation
 
 
@@ -285,6 +302,36 @@ def test_a_hybrid_shows_both_sides(content: Content, quiz: Quiz) -> None:
     assert result.try_next == [t.try_it for t in content.careers.tracks]
 
 
+def test_skills_next_never_suggests_what_the_answers_say_they_have(content: Content, quiz: Quiz) -> None:
+    software = [q.id for q in quiz.questions].index("software")
+    shipped = ALL_FIRST.copy()
+    shipped[software] = 0  # "I've built APIs and deployed apps to production"
+    ai = explain(content, picked(quiz, shipped))
+    ids = [s.id for s in ai.skills_next]
+    assert not {"api-development", "cloud-deployment", "software-engineering"} & set(ids), ids
+    assert len(ids) >= 3
+    # Every suggestion is a skill careers.yaml lists for the result's track, cited to the skills section.
+    ai_skills = {s.id: s for s in content.careers.track("ai").skills}
+    assert all(s.id in ai_skills and s.section == "skills" for s in ai.skills_next)
+    # Strong maths on the ML side: no maths suggested either.
+    ml = explain(content, picked(quiz, [3, 3, 2, 2, 3, 3, 2, 3, 2, 2, 2, 2, 2]))
+    assert ml.score.outcome == "ml"
+    assert not {"linear-algebra-calculus", "probability-statistics"} & {s.id for s in ml.skills_next}
+
+
+@settings(max_examples=200, deadline=None)
+@given(picks=st.lists(st.integers(min_value=0, max_value=3), min_size=16, max_size=16))
+def test_no_answering_path_gets_a_skill_it_claims(picks: list[int]) -> None:
+    content = real_content()
+    quiz = content.quiz
+    answers = {q.id: q.options[p % len(q.options)].id for q, p in zip(quiz.all_questions, picks, strict=True)}
+    explanation = explain(content, answers)
+    claimed = {h for q in quiz.all_questions for o in q.options if answers[q.id] == o.id for h in o.has}
+    track_skills = {s.id for t in explanation.salary for s in t.skills}
+    suggested = [s.id for s in explanation.skills_next]
+    assert not claimed & set(suggested) and set(suggested) <= track_skills
+
+
 def test_skills_next_puts_the_gaps_from_the_answers_first(content: Content, quiz: Quiz) -> None:
     software = [q.id for q in quiz.questions].index("software")
     maths = [q.id for q in quiz.questions].index("maths")
@@ -302,7 +349,9 @@ def test_skills_next_puts_the_gaps_from_the_answers_first(content: Content, quiz
     assert [s.id for s in ml.skills_next][:2] == ["linear-algebra-calculus", "probability-statistics"]
 
     clean = explain(content, picked(quiz, ALL_FIRST))
-    assert [s.id for s in clean.skills_next] == [s.id for s in content.careers.track("ai").skills[:3]]
+    claimed = {"software-engineering", "api-development", "cloud-deployment"}  # "shipped" says so
+    core = [s.id for s in content.careers.track("ai").skills if s.id not in claimed]
+    assert [s.id for s in clean.skills_next] == core[:3]
 
 
 def test_a_retake_lists_the_answers_that_changed(content: Content, quiz: Quiz) -> None:

@@ -10,36 +10,42 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from bot.content import Content
-from bot.quiz import Explanation, QuizError, Step
-from bot.quiz_service import Progress, QuizService
+from bot.content import Content, Option
+from bot.quiz import summary
+from bot.quiz.engine import Explanation, QuizError, Step, option_order
+from bot.quiz.service import Progress, QuizService
 from bot.settings import Settings
-from bot.storage import ResultRow, Storage
+from bot.storage import Storage
 
 EXIT_OK, EXIT_QUIT = 0, 1
 
 
-def _show_step(step: Step, note: str | None, out: TextIO) -> None:
+def _show_step(step: Step, options: tuple[Option, ...], note: str | None, out: TextIO) -> None:
     if note:
         out.write(f"\n{note}\n")
+    if step.announcement:
+        out.write(f"\n{step.announcement}\n")
     out.write(f"\n{step.label}  {step.progress_bar}\n{step.question.prompt}\n")
-    for i, option in enumerate(step.question.options, 1):
+    for i, option in enumerate(options, 1):
         mark = " (your earlier answer)" if option.id == step.selected else ""
         out.write(f"  {i}. {option.label}{mark}\n")
     out.write("Answer with a number, b to go back, q to quit: ")
     out.flush()
 
 
-def _show_result(result: ResultRow, ex: Explanation, out: TextIO) -> None:
-    out.write(
-        f"\n=== {ex.title} ===\nFit: AI Engineer {result.fit_ai}/100 · ML Engineer {result.fit_ml}/100\n"
-    )
-    out.write("Why:\n" + "".join(f"  - {r.text} (§{r.section})\n" for r in ex.reasons))
-    out.write(
-        "Salary band:\n" + "".join(f"  - {t.name}: {t.salary.label} ({t.salary.basis})\n" for t in ex.salary)
-    )
-    out.write("Learn next:\n" + "".join(f"  - {s.name}\n" for s in ex.skills_next))
-    out.write(f"Switching later: {ex.switch_note.text}\n")
+def _show_result(ex: Explanation, out: TextIO) -> None:
+    """The same words as the DM's result, then its details (a terminal has no buttons)."""
+    out.write(f"\n=== {summary.title(ex)} ===\n{summary.headline(ex)}\n")
+    out.flush()
+
+
+def _show_details(content: Content, ex: Explanation, out: TextIO) -> None:
+    for heading, text in (
+        ("Why", summary.why(content, ex)),
+        ("Skills to learn", summary.skills(content, ex)),
+        ("Salary details", summary.salary(content, ex)),
+    ):
+        out.write(f"\n--- {heading} ---\n{text}\n")
     out.flush()
 
 
@@ -47,13 +53,14 @@ async def _drive(service: QuizService, user_id: int, stdin: TextIO, out: TextIO)
     progress: Progress = await service.start(user_id, guild_id=None, channel_id=None)
     while progress.step is not None:
         step = progress.step
-        _show_step(step, progress.note, out)
+        sid = progress.session.id
+        options = option_order(step.question, sid)
+        _show_step(step, options, progress.note, out)
         line = stdin.readline()
         if not line:
             out.write("\n(end of input: quiz left unfinished)\n")
             return EXIT_QUIT
         choice = line.strip().lower()
-        sid = progress.session.id
         try:
             if choice in ("q", "quit"):
                 await service.cancel(sid, user_id)
@@ -62,7 +69,6 @@ async def _drive(service: QuizService, user_id: int, stdin: TextIO, out: TextIO)
             if choice in ("b", "back"):
                 progress = await service.back(sid, user_id)
                 continue
-            options = step.question.options
             if not choice.isdigit() or not 1 <= int(choice) <= len(options):
                 out.write(f"Please type a number from 1 to {len(options)}, b or q.\n")
                 continue
@@ -71,7 +77,8 @@ async def _drive(service: QuizService, user_id: int, stdin: TextIO, out: TextIO)
             out.write(f"{exc}\n")
             return EXIT_QUIT
     assert progress.result is not None and progress.explanation is not None
-    _show_result(progress.result, progress.explanation, out)
+    _show_result(progress.explanation, out)
+    _show_details(service.content, progress.explanation, out)
     return EXIT_OK
 
 

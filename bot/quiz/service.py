@@ -1,4 +1,4 @@
-"""The quiz engine (bot/quiz.py) bound to storage: every click read from and written to SQLite.
+"""The quiz engine (engine.py) bound to storage: every click read from and written to SQLite.
 
 Nothing is kept in memory between clicks, so a restart loses nothing and any process holding the
 database can continue any member's session from a button's custom_id alone.
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot import quiz
 from bot.content import Content, FaqEntry
 from bot.faq import FaqRetriever
-from bot.quiz import Explanation, PreviousResult, QuizError, SessionState, Step
+from bot.quiz import engine as quiz
+from bot.quiz.engine import Explanation, PreviousResult, QuizError, SessionState, Step
 from bot.storage import ResultRow, SessionRow, Storage
 
 VERSION_CHANGED = "The quiz was updated since you started it, so it starts again from the first question."
@@ -154,6 +154,12 @@ class QuizService:
         if session is None:
             return None
         return await self._show(session)
+
+    async def current(self, session_id: int, user_id: int, *, note: str | None = None) -> Progress:
+        """The member's session as it stands (for a click on a stale message), unchanged."""
+        session, _ = await self.owned_active(session_id, user_id)
+        progress = await self._show(session, changed=False)
+        return replace(progress, note=progress.note or note)
 
     async def _show(self, session: SessionRow, *, changed: bool = True) -> Progress:
         if session.quiz_version != self.content.quiz_version:

@@ -11,6 +11,7 @@ indexes that sequence, so Back and a changed answer can never leave it pointing 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -65,9 +66,10 @@ class Step:
     number: int  # 1-based within its phase
     total: int  # questions in that phase
     label: str  # "Question 4 of 13" / "Tie-break 1 of 3"
-    progress: float  # share of the known sequence already answered, 0..1
+    progress: float  # how far along, 0..1, never lower than an earlier step's
     progress_bar: str  # "▰▰▰▱▱▱▱▱▱▱ 31%"
     selected: str | None  # option already chosen here (after Back), to highlight
+    announcement: str | None = None  # said once, on the first tie-break
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,13 @@ def _step_at(quiz: Quiz, seq: Sequence[Question], position: int, answers: Mappin
     else:
         phase, number, total = "tiebreak", position - main_count + 1, len(quiz.tiebreakers)
         label = f"Tie-break {number} of {total}"
-    # Over the sequence as known now: adding the tie-breaks can move the bar back, and the label
-    # ("Tie-break 1 of 3") says why.
-    progress = position / len(seq)
+    if phase == "main":
+        progress = position / main_count
+    else:
+        # Tie-breaks fill the last main step's gap, so the bar never goes back when they are added;
+        # the label and the note announce them and the new total.
+        last_main = (main_count - 1) / main_count
+        progress = last_main + (number / (total + 1)) * (1 - last_main)
     option = _chosen(question, answers)
     return Step(
         question=question,
@@ -137,7 +143,26 @@ def _step_at(quiz: Quiz, seq: Sequence[Question], position: int, answers: Mappin
         progress=progress,
         progress_bar=_bar(progress),
         selected=option.id if option is not None else None,
+        announcement=(
+            f"Your answers are close, so {total} tie-break questions decide it "
+            f"({main_count + total} questions in all)."
+            if phase == "tiebreak" and number == 1
+            else None
+        ),
     )
+
+
+def option_order(question: Question, session_id: int) -> tuple[Option, ...]:
+    """The question's options in the order this session shows them.
+
+    The data keeps one scale (building side first), which would let a member game the result by
+    position; the order is shuffled per session and question, seeded from both, so a restart, a
+    resume or Back shows the same order again. String seeds are hashed with SHA-512 by ``random``,
+    so the order is the same in every process.
+    """
+    options = list(question.options)
+    random.Random(f"{session_id}:{question.id}").shuffle(options)
+    return tuple(options)
 
 
 def new_session(quiz: Quiz, quiz_version: str) -> SessionState:
@@ -309,12 +334,16 @@ def _strongest(pairs: Sequence[tuple[Question, Option]], sign: int, limit: int) 
 
 
 def _skills_next(tracks: Sequence[Track], pairs: Sequence[tuple[Question, Option]]) -> list[Skill]:
-    """Gaps the answers revealed first (in quiz order), then the tracks' core skills in data order."""
-    pool = {s.id: s for t in tracks for s in t.skills}
+    """Gaps the answers revealed first (in quiz order), then the tracks' core skills in data order;
+    never a skill the answers say the member already has. Every pick is a skill careers.yaml lists
+    for one of ``tracks``."""
+    had = {h for _, o in pairs for h in o.has}
+    pool = {s.id: s for t in tracks for s in t.skills if s.id not in had}
     gaps = list(dict.fromkeys(g for _, o in pairs for g in o.gaps if g in pool))
     # Interleave the tracks for a hybrid so both get a fair share of the slots.
     core_rows = [[s.id for s in t.skills] for t in tracks]
     core = [row[i] for i in range(max(map(len, core_rows))) for row in core_rows if i < len(row)]
+    core = [c for c in core if c in pool]
     floor = HYBRID_SKILLS_MIN if len(tracks) > 1 else SKILLS_MIN
     want = min(SKILLS_MAX, max(floor, len(gaps)))
     ordered = list(dict.fromkeys([*gaps, *core]))
