@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.content import OUTCOME_NAMES, Content
-from bot.faq_review import FaqGroup
+from bot.faq.review import FaqGroup
 from bot.stats import FUNNEL_STAGES, OUTCOMES, PERIOD_TEXT, SUPPRESSED_NOTE, Period, Summary
 from cogs._render import BRAND, fit
 

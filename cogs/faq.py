@@ -54,7 +54,10 @@ class Faq(commands.Cog):
         if match.entry is None:
             text, view = decline_message(match)
             return {"content": text, "view": view}
-        return {"embed": answer_embed(self.bot, match.entry), "view": answer_view(match.entry, query_id)}
+        return {
+            "embed": answer_embed(self.bot, match.entry, match.note),
+            "view": answer_view(match.entry, query_id),
+        }
 
     @faq.autocomplete("question")
     async def faq_autocomplete(
@@ -105,7 +108,7 @@ class Faq(commands.Cog):
                 await message.reply(text, view=view, allowed_mentions=NO_PINGS)
             else:
                 await message.reply(
-                    embed=answer_embed(self.bot, match.entry),
+                    embed=answer_embed(self.bot, match.entry, match.note),
                     view=answer_view(match.entry, query_id),
                     allowed_mentions=NO_PINGS,
                 )

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from bot.content import FaqEntry
-from bot.faq import FaqRetriever, Match
+from bot.faq.answerer import FaqRetriever, Match
 from bot.storage import Storage
 
 STORED_MAX = 1000  # question text kept for moderators; longer is truncated, never rejected
