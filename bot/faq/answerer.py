@@ -9,6 +9,7 @@ and a server's taught examples): nothing pickled, nothing downloaded. See bench/
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import subprocess
@@ -220,6 +221,13 @@ class FaqRetriever:
 def _fit_in_child(texts: list[str], sections: list[str], entries: list[str | None]) -> dict[str, Any]:
     """Run bot/faq/_fit.py in a child process and read back its arrays (never pickles)."""
     job = json.dumps({"texts": texts, "sections": sections, "entries": entries}).encode()
+    return dict(_fit_job(job))
+
+
+@functools.lru_cache(maxsize=4)
+def _fit_job(job: bytes) -> tuple[tuple[str, Any], ...]:
+    # Cached in memory by training set: a process that builds the same answerer twice (a restarted
+    # client, the test suite's many bots) fits once. Nothing is written anywhere.
     done = subprocess.run(
         # By path, not -m: the child then imports only numpy and scikit-learn, not the bot package.
         [sys.executable, str(Path(__file__).with_name("_fit.py"))],
@@ -232,4 +240,4 @@ def _fit_in_child(texts: list[str], sections: list[str], entries: list[str | Non
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
         raise TrainingFailed(f"FAQ answerer training failed: {lines[-1]}")
     with np.load(io.BytesIO(done.stdout), allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+        return tuple((k, z[k]) for k in z.files)
