@@ -178,7 +178,11 @@ class QuizStats(
         reader = await self.bot.storage.open_reader()
         try:
             groups = await faq_review.faq_queue(
-                reader, guild_id=interaction.guild_id, since=since, until=until
+                reader,
+                guild_id=interaction.guild_id,
+                since=since,
+                until=until,
+                near=lambda q: bool(self.bot.faq.nearest(q)),
             )
             votes = await faq_review.faq_votes(
                 reader, guild_id=interaction.guild_id, since=since, until=until

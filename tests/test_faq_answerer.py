@@ -218,3 +218,19 @@ def test_every_canonical_question_answers_with_its_own_entry(answerer: FaqRetrie
         (e.id, m.entry and m.entry.id) for e in faq.entries if (m := answerer.ask(e.question)).entry != e
     ]
     assert not wrong
+
+
+def test_review_queue_separates_near_topic_gaps_from_off_topic_noise(answerer: FaqRetriever) -> None:
+    from bot.faq.review import _faq_groups
+
+    declined = [
+        ("how much do data scientists make compared to ml engineers", "ml-salary", 3),
+        ("what's the weather like tomorrow", "which-path", 5),
+        ("write a cover letter for a bank", "from-software-dev", 2),
+    ]
+    groups = _faq_groups({"declined": declined}, 15, near=lambda q: bool(answerer.nearest(q)))
+    kinds = {g.sample: (g.kind, g.closest_entry) for g in groups}
+    assert kinds["how much do data scientists make compared to ml engineers"] == ("declined", "ml-salary")
+    assert kinds["what's the weather like tomorrow"] == ("noise", None)
+    assert kinds["write a cover letter for a bank"] == ("noise", None)
+    assert groups[0].kind == "declined"  # gaps first, though the weather was asked more often

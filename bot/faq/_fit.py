@@ -28,7 +28,7 @@ ENTRY_C = 1.0
 # near "what's the pay like".
 FILLER = sorted(
     ENGLISH_STOP_WORDS
-    | {"whats", "like", "work", "works", "does", "really", "good", "think", "look", "looks"}
+    | {"whats", "like", "work", "works", "does", "really", "good", "think", "look", "looks", "best", "better"}
 )
 
 
