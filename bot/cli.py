@@ -168,8 +168,9 @@ def _ask(content: Content, args: argparse.Namespace) -> None:
             closest = ", ".join(e.topic for e in match.suggestions) or "none"
             print(f"That isn't something the article covers. Closest topics: {closest}", flush=True)
         else:
+            note = f"\n\n{match.note}" if match.note else ""
             print(
-                f"{match.entry.question}\n\n{match.entry.answer}\n\n(article section: {match.entry.section})"
+                f"{match.entry.question}\n\n{match.entry.answer}{note}\n\n(article section: {match.entry.section})"
             )
 
 

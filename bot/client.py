@@ -17,8 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.content import Content
-from bot.faq import FaqRetriever
-from bot.faq_service import FaqService
+from bot.faq import FaqRetriever, FaqService
 from bot.quiz.service import QuizService
 from bot.settings import Settings
 from bot.storage import Storage, StorageUnavailable

@@ -174,12 +174,15 @@ class FaqEntry(_Model):
 
 
 class Faq(_Model):
-    # Retrieval scores under this are declined (calibrated on tests/data dev half only).
+    # A best section probability under this is declined (bot/faq/, tuned by grouped cross-validation).
     decline_below: Annotated[float, Field(ge=0, le=1)] = 0.5
-    # Words that mark a question as about careers in general but outside the article.
-    out_of_scope: list[str] = Field(default_factory=list)
-    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    # Place names: a pay question naming one is answered with place_note (the article has no city figures).
+    places: list[str] = Field(default_factory=list)
+    place_note: str = ""
     entries: list[FaqEntry] = Field(min_length=1)
+    # Member-style wordings per entry id, and "none" for what the article does not answer
+    # (data/faq_examples.yaml): the answerer's training data.
+    examples: dict[str, list[Text]] = Field(default_factory=dict)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
@@ -197,6 +200,8 @@ class Content(_Model):
 
 
 FILES = ("careers.yaml", "quiz.yaml", "faq.yaml")
+# Optional: without it the FAQ answerer trains on the entries' own phrasings only.
+EXAMPLES_FILE = "faq_examples.yaml"
 
 
 def _loc(parts: Iterable[int | str]) -> str:
@@ -289,6 +294,22 @@ def _check_faq(faq: Faq, shown: str) -> None:
     _unique(shown, "entries", [e.id for e in faq.entries])
 
 
+class FaqExamples(_Model):
+    examples: dict[str, list[Text]]
+
+
+NONE_LABEL = "none"  # the FAQ answerer's class for questions the article does not answer
+
+
+def _check_examples(ex: FaqExamples, faq: Faq, shown: str) -> None:
+    known = {e.id for e in faq.entries} | {NONE_LABEL}
+    for key, texts in ex.examples.items():
+        if key not in known:
+            raise ContentError(shown, f"examples.{key}", "not an entry id of faq.yaml or 'none'")
+        if not texts:
+            raise ContentError(shown, f"examples.{key}", "empty list")
+
+
 def quiz_version_of(quiz: Quiz, careers: Careers) -> str:
     """Hash only what scoring depends on, so a typo fixed in a prompt restarts no session."""
     scoring = {
@@ -328,8 +349,14 @@ def load_content(content_dir: Path) -> Content:
     _check_questions(quiz, careers, shown["quiz.yaml"])
     faq = _parse(Faq, raws["faq.yaml"], shown["faq.yaml"])
     _check_faq(faq, shown["faq.yaml"])
+    examples_path = content_dir / EXAMPLES_FILE
+    if examples_path.exists():
+        raws[EXAMPLES_FILE] = examples_path.read_bytes()
+        examples = _parse(FaqExamples, raws[EXAMPLES_FILE], _shown(examples_path))
+        _check_examples(examples, faq, _shown(examples_path))
+        faq = faq.model_copy(update={"examples": examples.examples})
     digest = hashlib.sha256()
-    for name in FILES:
+    for name in raws:
         digest.update(name.encode() + b"\0" + raws[name] + b"\0")
     return Content(
         careers=careers,

@@ -20,8 +20,9 @@ AnyInteraction = discord.Interaction[Any]
 SELECT_MAX = 25
 
 
-def answer_embed(bot: CareerBot, entry: FaqEntry) -> discord.Embed:
-    embed = discord.Embed(title=fit(entry.question, 256), description=entry.answer, colour=BRAND)
+def answer_embed(bot: CareerBot, entry: FaqEntry, note: str | None = None) -> discord.Embed:
+    text = f"{entry.answer}\n\n{note}" if note else entry.answer
+    embed = discord.Embed(title=fit(entry.question, 256), description=text, colour=BRAND)
     embed.add_field(
         name="From the article", value=f"“{section_name(bot.content, entry.section)}” (§{entry.section})"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.content import OUTCOME_NAMES, Content
-from bot.faq_review import FaqGroup
+from bot.faq.review import FaqGroup
 from bot.stats import FUNNEL_STAGES, OUTCOMES, PERIOD_TEXT, SUPPRESSED_NOTE, Period, Summary
 from cogs._render import BRAND, fit
 
@@ -53,6 +53,8 @@ def faq_embed(
     content: Content, groups: list[FaqGroup], votes: list[tuple[str, int, int]], period: Period, k: int
 ) -> discord.Embed:
     embed = discord.Embed(title=f"FAQ review, {PERIOD_TEXT[period]}", colour=BRAND)
+    noise = [g for g in groups if g.kind == "noise"]
+    groups = [g for g in groups if g.kind != "noise"]
     if groups:
         lines = []
         for g in groups:
@@ -63,7 +65,10 @@ def faq_embed(
         embed.add_field(
             name="What to add to data/faq.yaml next", value=fit("\n".join(lines), 1024), inline=False
         )
-    else:
+    if noise:
+        lines = [f"**{g.count}×** “{fit(g.sample, 60)}”" for g in noise]
+        embed.add_field(name="Off-topic, not for this bot", value=fit("\n".join(lines), 1024), inline=False)
+    if not groups and not noise:
         embed.description = "No declined or 👎 questions in this period."
     if votes:
         rows = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import reply_in_time, setting_cooldown
+from bot.faq import Match
 from bot.member_text import member_text
 from cogs._faq_views import FAQ_DYNAMIC_ITEMS, answer_embed, answer_view, decline_message, topics_view
 from cogs._render import fit
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 QUESTION_MAX = 300  # the slash option's max_length
 MENTION_MAX = 1000  # as much of a mention as moderators' review keeps
 NO_PINGS = discord.AllowedMentions.none()
+DECLINE_REACTION = "🤷"  # on a mention the FAQ cannot answer; the details go to the member's DMs
 
 
 class Faq(commands.Cog):
@@ -32,13 +35,17 @@ class Faq(commands.Cog):
     @app_commands.command(
         name="faq", description="Ask about AI vs ML Engineering; without a question, browse the topics"
     )
-    @app_commands.describe(question="Your question, e.g. 'which pays more?' or 'do I need a PhD?'")
+    @app_commands.describe(
+        question="Your question, e.g. 'which pays more?' or 'do I need a PhD?'",
+        public="Post the answer in the channel for everyone (default: only you see it)",
+    )
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.checks.dynamic_cooldown(setting_cooldown("faq_cooldown_seconds"))
     async def faq(
         self,
         interaction: discord.Interaction[CareerBot],
         question: app_commands.Range[str, 1, QUESTION_MAX] | None = None,
+        public: bool = False,
     ) -> None:
         question = member_text(question or "", QUESTION_MAX)
         if not question:
@@ -48,16 +55,24 @@ class Faq(commands.Cog):
                 ephemeral=True,
             )
             return
-        await reply_in_time(interaction, self._answer(interaction, question))
+        match = self.bot.faq.ask(question)
+        # A decline is only ever shown to the member who asked, even when they chose public.
+        private = not public or match.declined
+        await reply_in_time(interaction, self._answer(interaction, question, match), ephemeral=private)
 
-    async def _answer(self, interaction: discord.Interaction[CareerBot], question: str) -> dict[str, Any]:
-        match, query_id = await self.bot.faq_answers.ask(
-            question, user_id=interaction.user.id, guild_id=interaction.guild_id, source="slash"
+    async def _answer(
+        self, interaction: discord.Interaction[CareerBot], question: str, match: Match
+    ) -> dict[str, Any]:
+        query_id = await self.bot.faq_answers.record(
+            question, match, user_id=interaction.user.id, guild_id=interaction.guild_id, source="slash"
         )
         if match.entry is None:
             text, view = decline_message(match)
             return {"content": text, "view": view}
-        return {"embed": answer_embed(self.bot, match.entry), "view": answer_view(match.entry, query_id)}
+        return {
+            "embed": answer_embed(self.bot, match.entry, match.note),
+            "view": answer_view(match.entry, query_id),
+        }
 
     @faq.autocomplete("question")
     async def faq_autocomplete(
@@ -103,17 +118,37 @@ class Faq(commands.Cog):
             question, user_id=message.author.id, guild_id=guild_id, source="mention"
         )
         try:
-            if match.entry is None:
+            if match.entry is None and message.guild is not None:
+                await self._decline_quietly(message, match)
+            elif match.entry is None:
                 text, view = decline_message(match)
                 await message.reply(text, view=view, allowed_mentions=NO_PINGS)
             else:
                 await message.reply(
-                    embed=answer_embed(self.bot, match.entry),
+                    embed=answer_embed(self.bot, match.entry, match.note),
                     view=answer_view(match.entry, query_id),
                     allowed_mentions=NO_PINGS,
                 )
         except discord.Forbidden:
             pass  # may read but not post here: nothing useful to do
+
+    async def _decline_quietly(self, message: discord.Message, match: Match) -> None:
+        """A declined mention in a server: a reaction on the question, and the hint by DM.
+
+        Only interaction responses can be ephemeral; a reply to a message is seen by the whole
+        channel. So the channel gets a reaction alone, and the "not covered, maybe these topics"
+        hint goes to the member's DMs (where closed DMs just leave the reaction).
+        """
+        await message.add_reaction(DECLINE_REACTION)
+        text, view = decline_message(match)
+        where = getattr(message.channel, "mention", "a channel")
+        # DMs closed: the reaction already said it was not answered.
+        with contextlib.suppress(discord.HTTPException):
+            await message.author.send(
+                f"About your question in {where}: {text}\nYou can also ask privately with `/faq`.",
+                view=view,
+                allowed_mentions=NO_PINGS,
+            )
 
 
 async def setup(bot: CareerBot) -> None:

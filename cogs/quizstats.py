@@ -14,8 +14,9 @@ import discord
 from discord import app_commands, ui
 from discord.ext import commands
 
-from bot import faq_review, stats, stats_export
+from bot import stats, stats_export
 from bot.client import answer_error, setting_cooldown
+from bot.faq import review as faq_review
 from cogs._stats_render import faq_embed, summary_embed
 from cogs.moderation import is_moderator
 
@@ -177,7 +178,11 @@ class QuizStats(
         reader = await self.bot.storage.open_reader()
         try:
             groups = await faq_review.faq_queue(
-                reader, guild_id=interaction.guild_id, since=since, until=until
+                reader,
+                guild_id=interaction.guild_id,
+                since=since,
+                until=until,
+                near=lambda q: bool(self.bot.faq.nearest(q)),
             )
             votes = await faq_review.faq_votes(
                 reader, guild_id=interaction.guild_id, since=since, until=until

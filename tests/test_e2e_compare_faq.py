@@ -156,15 +156,25 @@ async def test_faq_answers_with_section_and_stores_the_question(
 async def test_faq_declines_with_suggestions(fake: FakeDiscord, runner: BotRunner, members: Members) -> None:
     guild, alice, _ = members
     await runner.start()
+    # Near-topic (pay of another career): declined, with buttons for the nearest topics only.
     res = await fake.invoke(
-        alice, "faq", guild=guild, options={"question": "how do I install CUDA on ubuntu"}
+        alice,
+        "faq",
+        guild=guild,
+        options={"question": "how much do data scientists make compared to ml engineers"},
     )
     assert res.ephemeral and "don't think it covers that" in res.content and not res.embeds
     topics = [cid for cid in res.message.custom_ids() if cid.startswith("faqt:")]
-    assert 1 <= len(topics) <= 3
+    assert 1 <= len(topics) <= 3 and any("salary" in cid for cid in topics)
     shown = await fake.click(alice, res.message, topics[0])
     assert shown.embeds and shown.ephemeral
-    assert db_rows(runner.db_path, "SELECT declined FROM faq_queries ORDER BY id") == [(1,), (0,)]
+    # Off-topic noise: declined with no topic buttons, which would only be guesses.
+    noise = await fake.invoke(
+        alice, "faq", guild=guild, options={"question": "how do I install CUDA on ubuntu"}
+    )
+    assert noise.ephemeral and "don't think it covers that" in noise.content
+    assert not [cid for cid in noise.message.custom_ids() if cid.startswith("faqt:")]
+    assert db_rows(runner.db_path, "SELECT declined FROM faq_queries ORDER BY id") == [(1,), (0,), (1,)]
 
 
 async def test_faq_without_question_lists_topics_in_selects(

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import bot.stats as stats
 from bot.content import Content, Quiz, load_content
-from bot.faq_review import FaqGroup, faq_queue, faq_votes
+from bot.faq.review import FaqGroup, faq_queue, faq_votes
 from bot.stats import Summary, summary
 from bot.stats_export import (
     export_csvs,

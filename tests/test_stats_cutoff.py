@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
-from bot.faq_review import faq_queue, faq_votes
+from bot.faq.review import faq_queue, faq_votes
 from bot.stats import summary
 from bot.storage import Storage
 

@@ -1,4 +1,5 @@
-"""Answer members' free-text questions from data/faq.yaml, or decline.
+"""The lexical FAQ retriever that the learned answerer (bot/faq/) replaced: kept only as bench/faq.py's
+baseline, with its tuning in bench/_lexical_baseline.yaml.
 
 Lexical retrieval, no models: text is normalised, domain synonyms are folded onto one key
 ("tc", "comp", "pay" -> "salary"), unknown words are typo-corrected against the vocabulary, then
@@ -15,7 +16,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import yaml
 from rapidfuzz import fuzz, process
 
 from bot.content import Faq, FaqEntry
@@ -128,13 +132,13 @@ class _Doc:
     mass: float  # sum of the terms' IDF
 
 
-class FaqRetriever:
-    def __init__(self, faq: Faq) -> None:
+class LexicalRetriever:
+    def __init__(self, faq: Faq, tuning: dict[str, Any]) -> None:
         self.faq = faq
         self.entries = list(faq.entries)
-        self.threshold = faq.decline_below
-        self._folder = _Folder(faq.synonyms)
-        self._out_of_scope = [tuple(clean(p).split()) for p in faq.out_of_scope if clean(p)]
+        self.threshold = float(tuning["decline_below"])
+        self._folder = _Folder(tuning["synonyms"])
+        self._out_of_scope = [tuple(clean(p).split()) for p in tuning["out_of_scope"] if clean(p)]
         texts = [(i, t) for i, e in enumerate(self.entries) for t in (e.question, e.topic, *e.phrasings)]
         bags = [(i, self._terms(clean(t).split())) for i, t in texts]
         df = Counter(term for _, bag in bags for term in set(bag))
@@ -261,3 +265,8 @@ class FaqRetriever:
 
         pool = [i for i, e in enumerate(self.entries) if track in e.related_tracks]
         return [self.entries[i] for i in sorted(pool, key=key)[:limit]]
+
+
+def load_baseline(faq: Faq) -> LexicalRetriever:
+    tuning = yaml.safe_load((Path(__file__).with_name("_lexical_baseline.yaml")).read_text())
+    return LexicalRetriever(faq, tuning)

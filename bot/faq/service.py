@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from bot.content import FaqEntry
-from bot.faq import FaqRetriever, Match
+from bot.faq.answerer import FaqRetriever, Match
 from bot.storage import Storage
 
 STORED_MAX = 1000  # question text kept for moderators; longer is truncated, never rejected
@@ -21,8 +21,14 @@ class FaqService:
     ) -> tuple[Match, int]:
         """Answer or decline, and store the question with what it matched (the best candidate if declined)."""
         match = self.retriever.ask(question)
+        return match, await self.record(question, match, user_id=user_id, guild_id=guild_id, source=source)
+
+    async def record(
+        self, question: str, match: Match, *, user_id: int, guild_id: int | None, source: str
+    ) -> int:
+        """Store a question already answered (callers that must know the outcome before replying)."""
         best = match.entry or match.candidate
-        query_id = await self.storage.record_faq_query(
+        return await self.storage.record_faq_query(
             user_id=user_id,
             guild_id=guild_id,
             question=question[:STORED_MAX],
@@ -32,7 +38,6 @@ class FaqService:
             source=source,
             now=self.clock(),
         )
-        return match, query_id
 
     async def chosen(self, entry: FaqEntry, *, user_id: int, guild_id: int | None) -> int:
         """A topic picked from a button or the menu counts as asking its canonical question."""

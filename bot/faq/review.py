@@ -6,7 +6,7 @@ import asyncio
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,7 +25,9 @@ class FaqGroup:
     sample: str  # the group's most frequent wording
     count: int
     closest_entry: str | None  # the entry most often given (downvoted) or best candidate (declined)
-    kind: Literal["declined", "downvoted"]
+    # "declined": a near-topic gap worth an answer; "noise": declined and off-topic (weather, a bank
+    # cover letter), listed after the gaps so it does not crowd them out.
+    kind: Literal["declined", "downvoted", "noise"]
 
 
 _FAQ_SQL = """
@@ -92,9 +94,16 @@ def _cluster(items: Iterable[tuple[str, str | None, int]]) -> list[_Cluster]:
 
 
 async def faq_queue(
-    db: aiosqlite.Connection, *, guild_id: int, since: float | None, until: float = math.inf, limit: int = 15
+    db: aiosqlite.Connection,
+    *,
+    guild_id: int,
+    since: float | None,
+    until: float = math.inf,
+    limit: int = 15,
+    near: Callable[[str], bool] | None = None,
 ) -> list[FaqGroup]:
-    """Declined questions and 👎'd answers in [since, until], similar wordings grouped, most frequent first."""
+    """Declined questions and 👎'd answers in [since, until], similar wordings grouped, most frequent first.
+    With `near` (the answerer's nearness), declined groups it finds off-topic are marked noise."""
     params = {
         "guild": guild_id,
         "since": -math.inf if since is None else since,
@@ -105,21 +114,24 @@ async def faq_queue(
     for kind, question, entry, n in await _rows(db, _FAQ_SQL, params):
         by_kind[kind].append((question, entry, n))
     # Up to ~150 ms of fuzzy matching at FAQ_TEXTS_MAX: off the event loop.
-    return await asyncio.to_thread(_faq_groups, by_kind, limit)
+    return await asyncio.to_thread(_faq_groups, by_kind, limit, near)
 
 
-def _faq_groups(by_kind: Mapping[str, list[tuple[str, str | None, int]]], limit: int) -> list[FaqGroup]:
-    groups = [
-        FaqGroup(
-            sample=_most_frequent(c.wordings),
-            count=c.count,
-            closest_entry=_most_frequent(c.entries) if c.entries else None,
-            kind="declined" if kind == "declined" else "downvoted",
-        )
-        for kind, items in by_kind.items()
-        for c in _cluster(items)
-    ]
-    groups.sort(key=lambda g: (-g.count, g.kind, g.sample))
+def _faq_groups(
+    by_kind: Mapping[str, list[tuple[str, str | None, int]]],
+    limit: int,
+    near: Callable[[str], bool] | None = None,
+) -> list[FaqGroup]:
+    groups = []
+    for kind, items in by_kind.items():
+        for c in _cluster(items):
+            sample = _most_frequent(c.wordings)
+            label: Literal["declined", "downvoted", "noise"] = "downvoted"
+            if kind == "declined":
+                label = "declined" if near is None or near(sample) else "noise"
+            entry = _most_frequent(c.entries) if c.entries and label != "noise" else None
+            groups.append(FaqGroup(sample=sample, count=c.count, closest_entry=entry, kind=label))
+    groups.sort(key=lambda g: (g.kind == "noise", -g.count, g.kind, g.sample))
     return groups[:limit]
 
 

@@ -1,0 +1,243 @@
+"""Answer members' free-text questions from data/faq.yaml, or decline: a learned answerer.
+
+Two linear models over one TF-IDF feature space (word 1-2-grams + char_wb 2-5-grams, so typos and
+slang still share pieces with the training wordings). The first picks the article section, or
+"none" for what the article does not answer; the second picks the entry within that section. Both
+are fitted at start-up from data/ (entries' questions and phrasings plus data/faq_examples.yaml,
+and a server's taught examples): nothing pickled, nothing downloaded. See bench/faq.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.content import NONE_LABEL, Faq, FaqEntry
+from bot.faq._encode import Linear, Vectorizer, char_wb_ngrams, word_ngrams
+from bot.faq._text import clean
+
+# Margins to 0..1 scores: softmax(margin * SHARPNESS). LinearSVC has no probabilities of its own.
+SHARPNESS = 3.0
+# A declined question is near-topic (a gap worth a moderator's look, with topic buttons) when its
+# content-word cosine to some answerable training wording reaches this; under it, off-topic noise.
+NEAR_SIMILARITY = 0.5
+FIT_TIMEOUT_S = 60.0
+Floats = NDArray[np.float64]
+
+
+class TrainingFailed(RuntimeError):
+    """The child process fitting the models failed; the message is its last error line."""
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: FaqEntry | None  # None when declined
+    score: float  # 0..1: the model's probability for the chosen (or, declined, the best) section
+    candidate: FaqEntry  # best candidate even when declined
+    declined: bool
+    suggestions: tuple[FaqEntry, ...]  # up to 3 nearby topics for a decline's buttons; none for noise
+    note: str | None = None  # said beside the answer, e.g. that the article has no city figures
+    none_score: float = 0.0  # the model's probability that the article does not answer this
+
+
+def training_set(faq: Faq, extra: Iterable[tuple[str, str]] = ()) -> tuple[list[str], list[str]]:
+    """(text, label) pairs: every entry's own wordings and examples, "none" examples, then `extra`."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for e in faq.entries:
+        for t in (e.question, e.topic, *e.phrasings, *faq.examples.get(e.id, [])):
+            texts.append(t)
+            labels.append(e.id)
+    for t in faq.examples.get(NONE_LABEL, []):
+        texts.append(t)
+        labels.append(NONE_LABEL)
+    for t, label in extra:
+        texts.append(t)
+        labels.append(label)
+    return texts, labels
+
+
+def _softmax(z: Floats) -> Floats:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    out: Floats = e / e.sum(axis=-1, keepdims=True)
+    return out
+
+
+class FaqRetriever:
+    """The trained answerer (the name is kept from the lexical retriever it replaced)."""
+
+    def __init__(self, faq: Faq, extra: Iterable[tuple[str, str]] = ()) -> None:
+        self.faq = faq
+        self.entries = list(faq.entries)
+        self.threshold = faq.decline_below
+        self._by_id = {e.id: e for e in self.entries}
+        texts, labels = training_set(faq, extra)
+        # Taught labels may name an entry removed since: dropped rather than failing start-up.
+        kept = [
+            (clean(t), lab)
+            for t, lab in zip(texts, labels, strict=True)
+            if lab in self._by_id or lab == NONE_LABEL
+        ]
+        a = _fit_in_child(
+            [t for t, _ in kept],
+            [NONE_LABEL if lab == NONE_LABEL else self._by_id[lab].section for _, lab in kept],
+            [None if lab == NONE_LABEL else lab for _, lab in kept],
+        )
+        words = Vectorizer(a["words_terms"], a["words_idf"], partial(word_ngrams, lo=1, hi=2))
+        chars = Vectorizer(
+            a["chars_terms"], a["chars_idf"], partial(char_wb_ngrams, lo=2, hi=5), offset=len(words.vocab)
+        )
+        self._linear = Linear(
+            [words, chars], [a["section_coef"], a["entry_coef"]], [a["section_bias"], a["entry_bias"]]
+        )
+        self._section_names = [str(c) for c in a["section_classes"]]
+        self._entry_order = [self._by_id[str(i)] for i in a["entry_classes"]]
+        self._entry_section = np.array([e.section for e in self._entry_order])
+        self._none = self._section_names.index(NONE_LABEL) if NONE_LABEL in self._section_names else -1
+        self._near = Vectorizer(
+            a["near_terms"], a["near_idf"], partial(word_ngrams, lo=1, hi=1, stop=frozenset())
+        )
+        # Dense rows x content words (~500 x ~1,000): small, and a query is a handful of columns.
+        near = np.zeros((len(a["near_indptr"]) - 1, len(self._near.vocab)))
+        for r in range(near.shape[0]):
+            lo, hi = a["near_indptr"][r], a["near_indptr"][r + 1]
+            near[r, a["near_indices"][lo:hi]] = a["near_data"][lo:hi]
+        self._near_rows: Floats = near
+        self._near_labels = [str(x) for x in a["near_labels"]]
+        self._places = [tuple(clean(p).split()) for p in faq.places if clean(p)]
+        self._vocab = [
+            " ".join(clean(t) for t in (e.question, e.topic, *e.phrasings)).split() for e in self.entries
+        ]
+        self._titles = [f"{clean(e.question)} | {clean(e.topic)}" for e in self.entries]
+
+    # ------------------------------------------------------------------ scores
+
+    def _probabilities(self, text: str) -> tuple[Floats, Floats]:
+        """Section scores (classes_ order) and entry scores (entry order), each summing to 1."""
+        sec, ent = self._linear.scores(text)
+        return _softmax(sec * SHARPNESS), _softmax(ent * SHARPNESS)
+
+    def ask(self, question: str) -> Match:
+        text = clean(question)
+        sec_p, ent_p = self._probabilities(text)
+        none_p = float(sec_p[self._none]) if self._none >= 0 else 0.0
+        answerable = sec_p.copy()
+        if self._none >= 0:
+            answerable[self._none] = -1.0
+        best_section = self._section_names[int(answerable.argmax())]
+        in_section = np.where(self._entry_section == best_section, ent_p, -1.0)
+        candidate = self._entry_order[int(in_section.argmax())]
+        top = self._section_names[int(sec_p.argmax())]
+        score = float(answerable.max())
+        declined = not text or top == NONE_LABEL or score < self.threshold
+        # A pay question naming a city gets the salary answer and a plain word that the article has
+        # no city figures (unless the answer says so already: the location entry does).
+        note = None
+        if not declined and candidate.section == "salary" and "city" not in candidate.answer:
+            note = self.faq.place_note if self._names_place(text) else None
+        return Match(
+            entry=None if declined else candidate,
+            score=score,
+            candidate=candidate,
+            declined=declined,
+            suggestions=self.nearest(text) if declined else (candidate,),
+            note=note,
+            none_score=none_p,
+        )
+
+    def nearest(self, question: str, limit: int = 3) -> tuple[FaqEntry, ...]:
+        """Entries whose training wordings are close to the question; empty for off-topic noise.
+        Only declines pay for this (a sparse product over the training set, ~1 ms)."""
+        text = clean(question)
+        if not text:
+            return ()
+        idx, vals = self._near.encode(text)
+        if not idx:
+            return ()
+        sims = self._near_rows[:, idx] @ np.asarray(vals)
+        out: list[FaqEntry] = []
+        for i in np.argsort(-sims):
+            if sims[i] < NEAR_SIMILARITY or len(out) == limit:
+                break
+            entry = self._by_id[self._near_labels[i]]
+            if entry not in out:
+                out.append(entry)
+        return tuple(out)
+
+    def _names_place(self, text: str) -> bool:
+        words = text.split()
+        return any(
+            tuple(words[i : i + len(p)]) == p for p in self._places for i in range(len(words) - len(p) + 1)
+        )
+
+    def entry_scores(self, text: str) -> dict[str, float]:
+        _, ent = self._probabilities(clean(text))
+        return {e.id: float(p) for e, p in zip(self._entry_order, ent, strict=True)}
+
+    # ------------------------------------------------------------------ autocomplete / related
+
+    def autocomplete(self, prefix: str, limit: int = 25) -> list[FaqEntry]:
+        """Entries whose question, topic or phrasings contain every typed word (the last as a prefix)."""
+        limit = max(0, min(limit, 25))
+        words = clean(prefix[:200]).split()
+        if not words:
+            return self.entries[:limit]
+        head = " ".join(words)
+        scores = self.entry_scores(head)
+        ranked: list[tuple[int, float, int]] = []
+        for i, (title, vocab) in enumerate(zip(self._titles, self._vocab, strict=True)):
+            if all(any(v.startswith(w) for v in vocab) for w in words):
+                rank = 0 if title.startswith(head) else 1 if head in title else 2
+                ranked.append((rank, -scores[self.entries[i].id], i))
+        if not ranked:  # nothing contains the words (a typo?): what the model would answer
+            m = self.ask(head)
+            return [] if m.declined else [m.candidate]
+        return [self.entries[i] for *_, i in sorted(ranked)[:limit]]
+
+    def related(self, track: str, terms: Sequence[str], limit: int = 3) -> list[FaqEntry]:
+        """Entries for a quiz result on `track`, most relevant to `terms` (e.g. skill ids) first."""
+        scores = self.entry_scores(" ".join(t.replace("-", " ") for t in terms))
+
+        def key(i: int) -> tuple[float, int]:
+            tracks = self.entries[i].related_tracks
+            fit = 1.0 if list(tracks) == [track] else 0.5 if track in tracks else 0.0
+            return (-(scores[self.entries[i].id] + fit), i)
+
+        pool = [i for i, e in enumerate(self.entries) if track in e.related_tracks]
+        return [self.entries[i] for i in sorted(pool, key=key)[:limit]]
+
+
+def _fit_in_child(texts: list[str], sections: list[str], entries: list[str | None]) -> dict[str, Any]:
+    """Run bot/faq/_fit.py in a child process and read back its arrays (never pickles)."""
+    job = json.dumps({"texts": texts, "sections": sections, "entries": entries}).encode()
+    return dict(_fit_job(job))
+
+
+@functools.lru_cache(maxsize=4)
+def _fit_job(job: bytes) -> tuple[tuple[str, Any], ...]:
+    # Cached in memory by training set: a process that builds the same answerer twice (a restarted
+    # client, the test suite's many bots) fits once. Nothing is written anywhere.
+    done = subprocess.run(
+        # By path, not -m: the child then imports only numpy and scikit-learn, not the bot package.
+        [sys.executable, str(Path(__file__).with_name("_fit.py"))],
+        input=job,
+        capture_output=True,
+        timeout=FIT_TIMEOUT_S,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+        raise TrainingFailed(f"FAQ answerer training failed: {lines[-1]}")
+    with np.load(io.BytesIO(done.stdout), allow_pickle=False) as z:
+        return tuple((k, z[k]) for k in z.files)
