@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from bot.content import Quiz, load_content
 from bot.stats import PERIODS, Period, Summary, summary
-from bot.stats_export import export_csvs
+from bot.stats.export import export_csvs
 from bot.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[1]

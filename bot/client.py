@@ -32,7 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.compare",
     "cogs.faq",
     "cogs.moderation",
-    "cogs.quizstats",
+    "cogs.stats",
     "cogs.housekeeping",
 )
 

@@ -13,14 +13,17 @@ funnel's "completed" is exactly the outcome split's total. Weeks are ISO weeks (
 member's latest result; every week of the period is listed, empty ones too, and nothing finer than a
 week ever leaves this module.
 
-Suppression (``k`` from settings, k >= 2; k = 1 hides nothing): a count below k is hidden and shown
-as "< k", zeros included. Zeros are hidden because if they were always shown, every hidden cell
-would be known to be at least 1, and three hidden cells adding up to 3 would each be pinned to 1;
-a guild with no data therefore reads "< k" too. A *group* is cells adding up to a total a moderator
-can see or work out. In a group whose total is shown, hidden parts add up to a known S, so more is
-hidden (the next-smallest shown part, ties in group order; the total once no part is left) while
-S would pin them: one hidden entry (S itself), S = 0 (all 0), or S = h * (k - 1) (reading "< k" as
-at most k - 1, all h are k - 1). A group whose total is below k is hidden whole. Groups share cells
+Suppression (``k`` from settings, k >= 2; k = 1 hides nothing) applies to *sensitive* counts:
+outcomes and answers, which can single a member out. Activity counts (started, finished, still
+going, stopped and where, weekly finishers, versions) are shown as they are, even under k; they are
+hidden only as a last resort to protect a sensitive count. A sensitive count below k is hidden and
+reads "< k", zeros included (if zeros were shown, every hidden cell would be known to be at least 1).
+A count of k or more hidden only to protect another reads "hidden" (never "< k": that would be
+false). A *group* is cells adding up to a total a moderator can see or work out. In a group whose
+total is shown, hidden parts add up to a known S, so more is hidden (the next-smallest shown part,
+activity last, ties in group order; the total once no part is left) while S would pin them: one
+hidden entry, S at its least (each "< k" 0, each "hidden" k), or with no "hidden" one S at its most
+(each "< k" k - 1). A group whose total is below k has its sensitive parts hidden. Groups share cells
 (outcomes = weekly columns, funnel "completed" = outcome total = each main question's total,
 abandoned + cancelled + expired = drop-off total), so this runs to a fixpoint, then checks exactly
 (integer Gauss-Jordan) that no hidden count is a linear combination of shown ones, hiding more
@@ -44,15 +47,14 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import aiosqlite
 
 from bot.content import Quiz
-from bot.suppression import Cell, Group, _make_cells, hidden_cells
+from bot.stats.suppression import Cell, Group, _make_cells, hidden_cells
+from bot.stats.types import FUNNEL_PARTS, FUNNEL_STAGES, OUTCOMES, STOPPED, Outcome, Period, Stage
 
-Period = Literal["7d", "30d", "90d", "all"]
-PERIODS: tuple[Period, ...] = ("7d", "30d", "90d", "all")
 _PERIOD_DAYS: dict[Period, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 DAY = 86400.0
 PERIOD_TEXT: dict[Period, str] = {
@@ -62,14 +64,10 @@ PERIOD_TEXT: dict[Period, str] = {
     "all": "all time",
 }
 
-OUTCOMES = ("ai", "ml", "hybrid")
-STOPPED = ("abandoned", "cancelled", "expired")
-FUNNEL_PARTS = ("completed", "active", *STOPPED)
-FUNNEL_STAGES = ("started", *FUNNEL_PARTS)
 
 SUPPRESSED_NOTE = (
-    "Each member counts once. '< {k}' marks a hidden count: fewer than {k} members, or hidden so that"
-    " another hidden count cannot be worked out by subtraction."
+    "Each member counts once. '< {k}' marks a count of fewer than {k} members; 'hidden' marks a"
+    " count of {k} or more, hidden only so that a small count cannot be worked out by subtraction."
 )
 
 
@@ -100,11 +98,11 @@ class Summary:
     k: int
     since: float | None
     takers: Cell  # distinct members who started a session in the period
-    funnel: dict[str, Cell]  # FUNNEL_STAGES; parts partition "started" (members, by representative session)
+    funnel: dict[Stage, Cell]  # FUNNEL_STAGES; parts partition "started" (members, by representative session)
     completion_rate: float | None  # completed / started members; None if either is hidden
     median_minutes: float | None  # median start-to-result time of members' latest results; None if < k
-    outcomes: dict[str, Cell]  # ai / ml / hybrid over members' latest results
-    weekly: list[tuple[str, dict[str, Cell]]]  # ISO week start (Monday, UTC) -> outcome cells
+    outcomes: dict[Outcome, Cell]  # ai / ml / hybrid over members' latest results
+    weekly: list[tuple[str, dict[Outcome, Cell]]]  # ISO week start (Monday, UTC) -> outcome cells
     questions: list[QuestionStats]  # all questions in quiz order, tie-breaks last
     versions: dict[str, int | None]  # quiz_version -> members' latest results with it (None = hidden)
     week_totals: dict[str, Cell] = field(default_factory=dict)  # week -> members with their result then
@@ -299,6 +297,22 @@ def _build(raw: _Raw, quiz: Quiz, weeks: Sequence[str]) -> _Table:
     return t
 
 
+def _activity(table: _Table, quiz: Quiz) -> set[str]:
+    """Counts of taking part, not of choosing: shown under k (see the README's privacy notes).
+
+    Started, finished, still going, stopped and where, weekly finishers, quiz versions, and how many
+    answered each main question (everyone who finished did). Outcomes, answers and tie-break totals
+    (a tie-break only follows certain answers) stay sensitive.
+    """
+    main = {f"q.{q.id}.total" for q in quiz.questions}
+    prefixes = ("funnel.", "drop.", "version.")
+    return {
+        key
+        for key in table.counts
+        if key.startswith(prefixes) or key in main or (key.startswith("week.") and key.endswith(".total"))
+    }
+
+
 async def summary(
     db: aiosqlite.Connection, *, guild_id: int, period: Period, now: float, k: int, quiz: Quiz
 ) -> Summary:
@@ -316,8 +330,10 @@ async def summary(
     first = raw.first_start if since is None else since
     weeks = _weeks(first if raw.status else None, now, raw.weekly)
     table = _build(raw, quiz, weeks)
-    hidden = hidden_cells(table.counts, table.groups, k, avoid={"funnel.completed"})
-    cells = _make_cells(table.counts, hidden, table.share_of)
+    hidden = hidden_cells(
+        table.counts, table.groups, k, avoid={"funnel.completed"}, activity=_activity(table, quiz)
+    )
+    cells = _make_cells(table.counts, hidden, table.share_of, k)
     funnel = {stage: cells[f"funnel.{stage}"] for stage in FUNNEL_STAGES}
     started, done = funnel["started"].count, funnel["completed"].count
     return Summary(
