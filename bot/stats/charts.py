@@ -5,9 +5,13 @@ A short stub would read as a small number; an empty row with "< 5" or "hidden" i
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Sequence
 
-from bot.charts import AI_COLOUR, DPI, WIDTH_IN, _png
+from bot.charts import AI_COLOUR, DPI, WIDTH_IN
+
+CHART_DATA_KEY = "careerbot:data"  # PNG text chunk holding what the chart shows, bar by bar
 
 
 def hidden_bar_chart(
@@ -19,7 +23,10 @@ def hidden_bar_chart(
     colours: Sequence[str] | None = None,
     xlabel: str = "",
 ) -> bytes:
-    from matplotlib.figure import Figure  # loaded by bot.charts; named here for the type
+    """The PNG carries its own figures as text (label, value or hidden words), for readers and tests."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator  # loaded by bot.charts; named here for the type
 
     fig = Figure(figsize=(WIDTH_IN, max(2.4, 0.5 * len(labels) + 1.6)), dpi=DPI)
     ax = fig.add_subplot()
@@ -28,8 +35,8 @@ def hidden_bar_chart(
     for row, value in enumerate(values):
         if value is None:
             words = hidden[row] or "hidden"
-            note = "fewer than this" if words.startswith("<") else "not shown, see note"
-            ax.text(0, row, f"  {words} ({note})", va="center", fontsize=9, style="italic", color="#555555")
+            note = "too few to show" if words.startswith("<") else "not shown, to protect a small count"
+            ax.text(0, row, f"  {words}: {note}", va="center", fontsize=9, style="italic", color="#555555")
         else:
             colour = colours[row % len(colours)] if colours else AI_COLOUR
             ax.barh(row, value, color=colour)
@@ -37,7 +44,15 @@ def hidden_bar_chart(
     ax.set_yticks(range(len(labels)), labels=list(labels))
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, top * 1.15)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # members come whole
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=12)
     fig.tight_layout()
-    return _png(fig)
+    data = [
+        {"label": label, "value": value, "hidden": words}
+        for label, value, words in zip(labels, values, hidden, strict=True)
+    ]
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={CHART_DATA_KEY: json.dumps(data, ensure_ascii=False)})
+    return buf.getvalue()
