@@ -99,12 +99,15 @@ async def test_export_csvs_parse_match_and_hold_no_ids(fake: FakeDiscord, commun
         community["mod_a"], "quizstats export", guild=community["a"], options={"period": "all"}
     )
     files = {a.filename: a.data.decode() for a in res.attachments}
-    assert {"funnel.csv", "outcomes_by_week.csv", "questions.csv", "summary.csv"} <= set(files)
+    assert {"funnel.csv", "outcomes.csv", "finished_by_week.csv", "questions.csv", "summary.csv"} <= set(
+        files
+    )
     funnel = {row["stage"]: row["members"] for row in csv.DictReader(io.StringIO(files["funnel.csv"]))}
     assert funnel["started"] == "14" and funnel["completed"] == "13"
-    weekly = list(csv.DictReader(io.StringIO(files["outcomes_by_week.csv"])))
-    overall = next(r for r in weekly if r["week_start"] == "all")
-    assert (overall["ai"], overall["ml"], overall["hybrid"]) == ("6", "hidden", "< 5")
+    weekly = list(csv.DictReader(io.StringIO(files["finished_by_week.csv"])))
+    outcomes = {r["outcome"]: r["members"] for r in csv.DictReader(io.StringIO(files["outcomes.csv"]))}
+    assert outcomes == {"ai": "6", "ml": "hidden", "hybrid": "< 5"}
+    assert [r["members_finished"] for r in weekly] == ["13", "13"]  # the week, and "all"
     everything = "\n".join(files.values())
     ids = [m.id for m in community["members"]] + [community["outsider"].id]
     assert not any(str(i) in everything for i in ids), "no member ids, pseudonymous or not"

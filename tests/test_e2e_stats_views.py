@@ -22,6 +22,7 @@ from tests.conftest import BotRunner
 from tests.quiz_paths import AI_PATH, HYBRID_PATH, ML_PATH, answer_all
 
 WEEK = 7 * 86400.0
+WEEKS = "Finished per week (week starting; weeks with none left out)"
 
 
 def chart_data(png: bytes) -> dict[str, dict[str, Any]]:
@@ -86,7 +87,7 @@ async def test_seven_started_seven_finished_reads_seven_and_seven(
     assert "Started: **7**" in funnel and "Completed: **7 (100%)**" in funnel and "Active: **0" in funnel
     split = fields(embed)["Outcome split (latest result)"]
     assert split.count("**< 5**") == 3 and "hidden" not in split  # all small: none is a protective cell
-    assert "7 finished" in fields(embed)["By week (week starting)"]
+    assert fields(embed)[WEEKS].endswith("**7**")
 
     funnel_bars = charts["funnel.png"]
     assert funnel_bars["Started"]["value"] == 7 and funnel_bars["Completed"]["value"] == 7
@@ -95,9 +96,8 @@ async def test_seven_started_seven_finished_reads_seven_and_seven(
 
     rows = {r["stage"]: r["members"] for r in files["funnel.csv"]}
     assert rows["started"] == "7" and rows["completed"] == "7"
-    weekly = files["outcomes_by_week.csv"]
-    assert [r["total"] for r in weekly] == ["7", "7"]  # the week and "all" agree
-    assert all(r[o] == "< 5" for r in weekly for o in ("ai", "ml", "hybrid"))
+    assert [r["members_finished"] for r in files["finished_by_week.csv"]] == ["7", "7"]  # week, all
+    assert [r["members"] for r in files["outcomes.csv"]] == ["< 5"] * 3
 
 
 FOURTEEN = [AI_PATH] * 6 + [ML_PATH] * 5 + [HYBRID_PATH] * 2
@@ -123,10 +123,7 @@ async def test_fourteen_started_totals_parts_and_rows_agree(fake: FakeDiscord, r
         "ML Engineer: **hidden**",
         "Both paths: **< 5**",
     ]
-    week = fields(embed)["By week (week starting)"]
-    assert (
-        "13 finished: AI Engineer 6 (46%) · ML Engineer hidden · Both paths < 5" in week
-    )  # the same as the split
+    assert fields(embed)[WEEKS].endswith("**13**")  # the week's finishers: the completed total
     assert "'hidden' means 5 or more" in embed["footer"]["text"]
 
     outcome_bars = charts["outcomes.png"]
@@ -135,8 +132,9 @@ async def test_fourteen_started_totals_parts_and_rows_agree(fake: FakeDiscord, r
     assert outcome_bars["Both paths"] == {"label": "Both paths", "value": None, "hidden": "< 5"}
     assert charts["funnel.png"]["Completed"]["value"] == 13
 
-    weekly = files["outcomes_by_week.csv"]
-    assert [(r["ai"], r["ml"], r["hybrid"], r["total"]) for r in weekly] == [("6", "hidden", "< 5", "13")] * 2
+    outcomes = {r["outcome"]: (r["members"], r["share_of_completed"]) for r in files["outcomes.csv"]}
+    assert outcomes == {"ai": ("6", "0.462"), "ml": ("hidden", ""), "hybrid": ("< 5", "")}
+    assert [r["members_finished"] for r in files["finished_by_week.csv"]] == ["13", "13"]
     rows = {r["stage"]: r["members"] for r in files["funnel.csv"]}
     assert (rows["started"], rows["completed"], rows["active"]) == ("14", "13", "1")
 

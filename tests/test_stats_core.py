@@ -185,8 +185,8 @@ def counts(cells: dict[str, Cell]) -> dict[str, int | None]:
     return {key: c.count for key, c in cells.items()}
 
 
-def week_counts(s: Summary) -> dict[str, dict[str, int | None]]:
-    return {week: counts(cells) for week, cells in s.weekly}
+def week_counts(s: Summary) -> dict[str, int | None]:
+    return {week: cell.count for week, cell in s.weekly}
 
 
 def option_counts(s: Summary, question: str) -> list[int | None]:
@@ -219,14 +219,8 @@ async def test_30_days_matches_hand_computed_figures(reader: aiosqlite.Connectio
     assert counts(s.outcomes) == {"ai": 6, "ml": 3, "hybrid": 1}
     assert s.outcomes["ai"].share == pytest.approx(0.6)
     assert s.outcomes["ai"].show(1) == "6 (60%)"
-    assert week_counts(s) == {
-        "2026-10-26": {"ai": 0, "ml": 0, "hybrid": 0},
-        "2026-11-02": {"ai": 1, "ml": 0, "hybrid": 0},
-        "2026-11-09": {"ai": 1, "ml": 0, "hybrid": 1},
-        "2026-11-16": {"ai": 1, "ml": 2, "hybrid": 0},
-        "2026-11-23": {"ai": 3, "ml": 1, "hybrid": 0},
-    }
-    assert s.weekly[3][1]["ml"].share == pytest.approx(2 / 3)
+    # Finishers per week; weeks with none are left out.
+    assert week_counts(s) == {"2026-11-02": 1, "2026-11-09": 2, "2026-11-16": 3, "2026-11-23": 4}
     assert [q.id for q in s.questions] == [q.id for q in quiz.all_questions]
     assert option_counts(s, "work-style") == [6, 1, 0, 3]
     assert option_counts(s, "impact") == [6, 1, 3]
@@ -253,10 +247,7 @@ async def test_periods_filter_by_start_time(reader: aiosqlite.Connection, quiz: 
         "expired": 1,
     }
     assert counts(week.outcomes) == {"ai": 4, "ml": 1, "hybrid": 0}
-    assert week_counts(week) == {
-        "2026-11-16": {"ai": 1, "ml": 0, "hybrid": 0},
-        "2026-11-23": {"ai": 3, "ml": 1, "hybrid": 0},
-    }
+    assert week_counts(week) == {"2026-11-16": 1, "2026-11-23": 4}
     assert dropoff(week) == {"work-style": 1, "mindset": 2}
     assert week.median_minutes == 9.0
     assert week.versions == {"v2": 5}
@@ -276,11 +267,10 @@ async def test_periods_filter_by_start_time(reader: aiosqlite.Connection, quiz: 
     assert everything.versions == {"v0": 1, "v1": 2, "v2": 9}
     assert all(q.answered.count == 2 for q in everything.questions if q.tiebreak)
     weeks = [w for w, _ in everything.weekly]
-    # Every week from the guild's first quiz to now, empty ones included, Mondays only.
-    assert weeks[0] == stats.week_start(NOW - 200 * DAY - 25 * 60) and weeks[-1] == "2026-11-23"
+    # Weeks in which someone finished, Mondays only; they add up to the completed total.
+    assert weeks[-1] == "2026-11-23" and weeks == sorted(weeks)
     assert all(date.fromisoformat(w).weekday() == 0 for w in weeks)
-    assert len(weeks) == (date(2026, 11, 23) - date.fromisoformat(weeks[0])).days // 7 + 1
-    assert sum(cells["ai"].count or 0 for _, cells in everything.weekly) == 7
+    assert sum(cell.count or 0 for _, cell in everything.weekly) == 12
 
 
 async def test_other_guilds_and_dms_never_leak_in(storage: Storage, quiz: Quiz) -> None:
@@ -463,7 +453,7 @@ async def test_small_groups_hidden_end_to_end(reader: aiosqlite.Connection, quiz
     assert s.outcomes["ml"].show(2) == "hidden" and s.outcomes["hybrid"].show(2) == "< 2"
     # Activity counts are shown even under k: one cancelled says nothing about anyone's answers.
     assert s.funnel["cancelled"].count == 1 and s.funnel["completed"].count == 10
-    for group in (s.funnel, s.outcomes, *(cells for _, cells in s.weekly)):
+    for group in (s.funnel, s.outcomes):
         parts = [c for key, c in group.items() if key != "started"]
         assert sum(c.hidden for c in parts) != 1
 
@@ -479,7 +469,7 @@ async def test_small_groups_hidden_end_to_end(reader: aiosqlite.Connection, quiz
     }
     assert s.completion_rate == pytest.approx(10 / 17) and s.median_minutes == 11.5
     assert counts(s.outcomes) == {"ai": 6, "ml": None, "hybrid": None}
-    assert all(c.hidden for _, cells in s.weekly for c in cells.values())  # every week has < 5
+    assert [c.count for _, c in s.weekly] == [1, 2, 3, 4]  # finishers per week: activity, shown
     assert option_counts(s, "impact") == [6, None, None]
     assert all(
         q.answered.hidden and all(c.hidden for c in q.options.values()) for q in s.questions if q.tiebreak
@@ -517,7 +507,7 @@ async def test_export_matches_summary_and_holds_aggregates_only(
 ) -> None:
     s = await run(reader, quiz, "all", k=2)
     files = export_csvs(s)
-    assert {"funnel.csv", "outcomes_by_week.csv", "questions.csv"} <= set(files)
+    assert {"funnel.csv", "outcomes.csv", "finished_by_week.csv", "questions.csv"} <= set(files)
 
     def shown(cell: Cell) -> str:
         return cell.show(2) if cell.count is None else str(cell.count)
@@ -527,11 +517,13 @@ async def test_export_matches_summary_and_holds_aggregates_only(
         stage: shown(c) for stage, c in s.funnel.items()
     }
     assert funnel["completed"]["share_of_started"] == f"{s.funnel['completed'].share:.3f}"
-    weekly = _parse(files["outcomes_by_week.csv"])
+    weekly = _parse(files["finished_by_week.csv"])
     assert [row["week_start"] for row in weekly] == [w for w, _ in s.weekly] + ["all"]
-    for row, (_, cells) in zip(weekly, s.weekly, strict=False):
-        assert [row[o] for o in stats.OUTCOMES] == [shown(cells[o]) for o in stats.OUTCOMES]
-    assert [weekly[-1][o] for o in stats.OUTCOMES] == [shown(s.outcomes[o]) for o in stats.OUTCOMES]
+    assert [row["members_finished"] for row in weekly] == [shown(c) for _, c in s.weekly] + [
+        shown(s.funnel["completed"])
+    ]
+    outcomes = _parse(files["outcomes.csv"])
+    assert [row["members"] for row in outcomes] == [shown(s.outcomes[o]) for o in stats.OUTCOMES]
     questions = _parse(files["questions.csv"])
     for q in s.questions:
         rows = [r for r in questions if r["question_id"] == q.id]

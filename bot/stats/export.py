@@ -44,10 +44,9 @@ def export_csvs(summary: Summary) -> dict[str, bytes]:
         ("note", SUPPRESSED_NOTE.format(k=k)),
     ]
     funnel = [(stage, _count(c, k), _share(c)) for stage, c in s.funnel.items()]
-    weekly = [
-        (w, *(_count(cells[o], k) for o in OUTCOMES), _count(s.week_totals[w], k)) for w, cells in s.weekly
-    ]
-    weekly.append(("all", *(_count(s.outcomes[o], k) for o in OUTCOMES), _count(s.funnel["completed"], k)))
+    weekly = [(w, _count(cell, k)) for w, cell in s.weekly]
+    weekly.append(("all", _count(s.funnel["completed"], k)))
+    outcomes = [(o, OUTCOME_NAMES[o], _count(s.outcomes[o], k), _share(s.outcomes[o])) for o in OUTCOMES]
     questions: list[tuple[object, ...]] = []
     for q in s.questions:
         for option_id, cell in q.options.items():
@@ -59,7 +58,8 @@ def export_csvs(summary: Summary) -> dict[str, bytes]:
     return {
         "summary.csv": _csv(("metric", "value"), about),
         "funnel.csv": _csv(("stage", "members", "share_of_started"), funnel),
-        "outcomes_by_week.csv": _csv(("week_start", *OUTCOMES, "total"), weekly),
+        "outcomes.csv": _csv(("outcome", "name", "members", "share_of_completed"), outcomes),
+        "finished_by_week.csv": _csv(("week_start", "members_finished"), weekly),
         "questions.csv": _csv(
             ("question_id", "question", "kind", "option_id", "option", "members", "share"), questions
         ),

@@ -22,8 +22,7 @@ def _note(s: Summary) -> str:
 
 
 def _any_protective(s: Summary) -> bool:
-    cells = [*s.funnel.values(), *s.outcomes.values(), *s.week_totals.values()]
-    cells += [c for _, week in s.weekly for c in week.values()]
+    cells = [*s.funnel.values(), *s.outcomes.values(), *(c for _, c in s.weekly)]
     cells += [c for q in s.questions for c in (*q.options.values(), q.answered, q.dropoff)]
     return any(c.protective for c in cells)
 
@@ -43,14 +42,10 @@ def summary_embed(s: Summary, *, cutoff: str | None) -> discord.Embed:
     embed.add_field(name="Funnel (members)", value=funnel, inline=True)
     split = "\n".join(f"{OUTCOME_NAMES[o]}: **{s.outcomes[o].show(k)}**" for o in OUTCOMES)
     embed.add_field(name="Outcome split (latest result)", value=split, inline=True)
-    weeks = [(w, cells) for w, cells in s.weekly if s.week_totals[w].count != 0]  # empty weeks left out
-    if weeks:
-        rows = [
-            f"`{week}` {s.week_totals[week].show(k)} finished: "
-            + " · ".join(f"{OUTCOME_NAMES[o]} {cells[o].show(k)}" for o in OUTCOMES)
-            for week, cells in weeks[-TREND_WEEKS:]
-        ]
-        embed.add_field(name="By week (week starting)", value=fit("\n".join(rows), 1024), inline=False)
+    if s.weekly:
+        rows = [f"`{week}` **{cell.show(k)}**" for week, cell in s.weekly[-TREND_WEEKS:]]
+        name = "Finished per week (week starting; weeks with none left out)"
+        embed.add_field(name=name, value=fit("\n".join(rows), 1024), inline=False)
     drops = sorted((q for q in s.questions if q.dropoff.count), key=lambda q: -(q.dropoff.count or 0))[:3]
     if drops:
         embed.add_field(
