@@ -32,27 +32,39 @@ def _pick(rnd: random.Random, n: int, outcome: str) -> int:
     return min(n - 1, max(0, round(rnd.gauss(lean * (n - 1), n / 3))))
 
 
-def seed(path: Path, quiz: Quiz, now: float, seed: int = 12) -> int:
+def seed(
+    path: Path,
+    quiz: Quiz,
+    now: float,
+    seed: int = 12,
+    *,
+    members: int = MEMBERS,
+    weeks: int = WEEKS,
+    outcome_weights: dict[str, int] = OUTCOME_WEIGHTS,
+    stop_share: float = STOP_SHARE,
+    retake_share: float = RETAKE_SHARE,
+    guild: int = GUILD,
+) -> int:
     """Write the community's history; returns the sessions written."""
     rnd = random.Random(seed)
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("BEGIN")
-    sid, start_of_span = 0, week_start_epoch(now) - WEEKS * 7 * 86400
+    sid, start_of_span = 0, week_start_epoch(now) - weeks * 7 * 86400
     main, every = quiz.questions, quiz.all_questions
-    for member in range(MEMBERS):
+    for member in range(members):
         user = 10_000 + member
-        week = min(WEEKS - 1, int(WEEKS * rnd.random() ** 0.7))  # later weeks busier
-        attempts = 2 if rnd.random() < RETAKE_SHARE else 1
+        week = min(weeks - 1, int(weeks * rnd.random() ** 0.7))  # later weeks busier
+        attempts = 2 if rnd.random() < retake_share else 1
         for attempt in range(attempts):
             sid += 1
             started = start_of_span + (week + rnd.random()) * 7 * 86400 + attempt * 3600
-            if attempt == attempts - 1 and rnd.random() < STOP_SHARE:
+            if attempt == attempts - 1 and rnd.random() < stop_share:
                 position = min(len(main) - 1, int(rnd.expovariate(0.35)))
                 status = rnd.choice(("abandoned", "expired", "cancelled"))
-                outcome = rnd.choice(list(OUTCOME_WEIGHTS))
+                outcome = rnd.choice(list(outcome_weights))
                 done = started + 300
             else:
-                outcome = rnd.choices(list(OUTCOME_WEIGHTS), weights=list(OUTCOME_WEIGHTS.values()))[0]
+                outcome = rnd.choices(list(outcome_weights), weights=list(outcome_weights.values()))[0]
                 position, status, done = (
                     (len(every) if outcome == "hybrid" else len(main)),
                     "completed",
@@ -61,7 +73,7 @@ def seed(path: Path, quiz: Quiz, now: float, seed: int = 12) -> int:
             con.execute(
                 "INSERT INTO quiz_sessions (id, user_id, guild_id, quiz_version, status, position, started_at,"
                 " updated_at, finished_at) VALUES (?, ?, ?, 'v2', ?, ?, ?, ?, ?)",
-                (sid, user, GUILD, status, position, started, done, done),
+                (sid, user, guild, status, position, started, done, done),
             )
             for i, q in enumerate(every[:position]):
                 option = q.options[_pick(rnd, len(q.options), outcome)].id
@@ -74,7 +86,7 @@ def seed(path: Path, quiz: Quiz, now: float, seed: int = 12) -> int:
                     "INSERT INTO quiz_results (session_id, user_id, guild_id, outcome, fit_ai, fit_ml,"
                     " quiz_version, content_version, started_at, completed_at)"
                     " VALUES (?, ?, ?, ?, 50, 50, 'v2', 'bench', ?, ?)",
-                    (sid, user, GUILD, outcome, started, done),
+                    (sid, user, guild, outcome, started, done),
                 )
     con.execute("COMMIT")
     con.close()
