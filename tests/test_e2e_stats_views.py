@@ -19,7 +19,7 @@ from bot.stats.charts import CHART_DATA_KEY
 from fakediscord import FakeDiscord
 from fakediscord.interactions import InteractionResult
 from tests.conftest import BotRunner
-from tests.quiz_paths import AI_PATH, HYBRID_PATH, ML_PATH, answer_all
+from tests.quiz_paths import AI_PATH, HYBRID_PATH, ML_PATH, answer_all, nav_id
 
 WEEK = 7 * 86400.0
 WEEKS = "Finished per week (week starting; weeks with none left out)"
@@ -177,3 +177,26 @@ async def test_a_member_finishing_between_two_summaries_changes_nothing(
     await runner.restart()  # a fresh StatsService: nothing is served from a cache
     after = await view(fake, mod, guild)
     assert after == before  # embed, every chart bar and every CSV cell: nothing about them shows
+
+
+async def test_summary_leads_with_change_and_names_where_members_stop(
+    fake: FakeDiscord, runner: BotRunner
+) -> None:
+    guild, mod, members = await community(fake, SEVEN + [AI_PATH] * 5)
+    await runner.start(stats_up_to="now")
+    await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members, SEVEN, strict=False)))
+    await runner.stop()
+    _shift_back(runner.db_path, 10 * 86400.0)  # these seven took it 10 days ago: the previous 7 days
+    await runner.start(stats_up_to="now")
+    await asyncio.gather(*(take(fake, guild, m, AI_PATH) for m in members[7:11]))
+    await fake.invoke(members[11], "careerquiz", guild=guild)  # one cancels at the third question
+    dm = await answer_all(fake, members[11], await fake.wait_dm(members[11]), [0, 0])
+    await fake.click(members[11], dm, nav_id(dm, "cancel"))
+    res = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "7d"})
+    text = res.embeds[0]["description"]
+    assert (
+        "**Compared with the previous 7 days:** members started 5 (▼ 2) · completion 80% (▼ 20 pts)" in text
+    )
+    assert "AI Engineer" not in text  # shares under k are not shown, so no change of them either
+    third = runner.content.quiz.questions[2].prompt
+    assert f"**Most who stop do so at:** {third} (1 of 1 who stopped)" in text

@@ -66,6 +66,7 @@ class StatsService:
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()  # one read transaction at a time on the shared reader
         self._cache: dict[tuple[int, Period], tuple[float, float, Summary]] = {}
+        self._previous: dict[tuple[int, Period, float], tuple[float, Summary]] = {}
 
     def cutoff(self) -> float:
         """Where figures stop: now, or Monday 00:00 UTC of this week (STATS_UP_TO)."""
@@ -99,10 +100,31 @@ class StatsService:
         self._cache[guild_id, period] = (cutoff, now, result)
         return result
 
+    async def previous(self, guild_id: int, period: Period) -> Summary | None:
+        """The period just before this one (same length), for "what changed"; None for all time."""
+        cutoff = self.cutoff()
+        since = period_start(period, cutoff)
+        if since is None:
+            return None
+        key, now = (guild_id, period, since), self._clock()
+        cached = self._previous.get(key)
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        async with self._lock:
+            result = await summary(
+                await self._db(), guild_id=guild_id, period=period, now=since, k=self.k, quiz=self._quiz
+            )
+        if len(self._previous) > 256:
+            self._previous.clear()
+        self._previous[key] = (now, result)
+        return result
+
     def forget_cached(self, guild_id: int | None = None) -> None:
         """Drop cached summaries (all, or one guild's), e.g. after a deletion."""
         for key in [key for key in self._cache if guild_id is None or key[0] == guild_id]:
             del self._cache[key]
+        for old in [old for old in self._previous if guild_id is None or old[0] == guild_id]:
+            del self._previous[old]
 
     async def faq_review(self, guild_id: int, period: Period) -> FaqReview:
         """Declined and 👎'd questions and votes per answer, up to the same cut-off as the summary."""

@@ -75,7 +75,8 @@ class QuizStats(
         outcome_png, funnel_png = await asyncio.to_thread(
             lambda: (export.outcome_chart(summary), export.funnel_chart(summary))
         )
-        embed = summary_embed(summary, cutoff=self.service.cutoff_words())
+        previous = await self.service.previous(interaction.guild_id, period)
+        embed = summary_embed(summary, cutoff=self.service.cutoff_words(), previous=previous)
         embed.set_image(url="attachment://outcomes.png")
         files = [
             discord.File(io.BytesIO(outcome_png), filename="outcomes.png"),

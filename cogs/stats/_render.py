@@ -27,7 +27,42 @@ def _any_protective(s: Summary) -> bool:
     return any(c.protective for c in cells)
 
 
-def summary_embed(s: Summary, *, cutoff: str | None) -> discord.Embed:
+def _arrow(delta: float) -> str:
+    return "▲" if delta > 0 else "▼" if delta < 0 else "="
+
+
+def change_lines(s: Summary, prev: Summary | None) -> list[str]:
+    """What moved since the period before, each with its direction; only from numbers both show."""
+    lines: list[str] = []
+    if prev is not None:
+        parts = []
+        now_n, then_n = s.takers.count, prev.takers.count
+        if now_n is not None and then_n is not None:
+            parts.append(f"members started {now_n} ({_arrow(now_n - then_n)} {abs(now_n - then_n)})")
+        if s.completion_rate is not None and prev.completion_rate is not None:
+            pts = round((s.completion_rate - prev.completion_rate) * 100)
+            parts.append(f"completion {s.completion_rate:.0%} ({_arrow(pts)} {abs(pts)} pts)")
+        for o in OUTCOMES:
+            a, b = s.outcomes[o].share, prev.outcomes[o].share
+            if a is not None and b is not None:
+                pts = round((a - b) * 100)
+                parts.append(f"{OUTCOME_NAMES[o]} {a:.0%} ({_arrow(pts)} {abs(pts)} pts)")
+        if parts:
+            lines.append(
+                f"**Compared with the {PERIOD_TEXT[s.period].replace('last', 'previous')}:** "
+                + " · ".join(parts)
+            )
+    stops = [q for q in s.questions if q.dropoff.count]
+    if stops:
+        top = max(stops, key=lambda q: q.dropoff.count or 0)
+        stopped = sum(q.dropoff.count or 0 for q in stops)
+        lines.append(
+            f"**Most who stop do so at:** {fit(top.prompt, 90)} ({top.dropoff.count} of {stopped} who stopped)"
+        )
+    return lines
+
+
+def summary_embed(s: Summary, *, cutoff: str | None, previous: Summary | None = None) -> discord.Embed:
     k = s.k
     embed = discord.Embed(title=f"Career quiz, {PERIOD_TEXT[s.period]}", colour=BRAND)
     rate = "hidden" if s.completion_rate is None else f"{s.completion_rate:.0%}"
@@ -35,6 +70,7 @@ def summary_embed(s: Summary, *, cutoff: str | None) -> discord.Embed:
     lines = [
         f"Members started: **{s.takers.show(k)}** · completion **{rate}** · median time to a result **{median}**"
     ]
+    lines += change_lines(s, previous)
     if cutoff:
         lines.append(f"*{cutoff}*")
     embed.description = "\n".join(lines)
