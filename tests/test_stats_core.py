@@ -489,9 +489,11 @@ async def test_small_groups_hidden_end_to_end(reader: aiosqlite.Connection, quiz
     assert tiny.completion_rate == pytest.approx(6 / 7) and tiny.median_minutes is None  # median: >= k
 
 
-async def test_empty_guild_reads_below_k_not_zero(reader: aiosqlite.Connection, quiz: Quiz) -> None:
+async def test_empty_guild_reads_zero_started(reader: aiosqlite.Connection, quiz: Quiz) -> None:
     s = await run(reader, quiz, "7d", k=5, guild=999)
-    assert s.takers.show(5) == "< 5" and s.weekly == [] and s.versions == {}
+    # Nobody started: an activity count, shown; the outcome parts of 0 finishers are 0 for all to see.
+    assert s.takers.show(5) == "0" and s.weekly == [] and s.versions == {}
+    assert all(c.count == 0 for c in s.outcomes.values())
     assert s.completion_rate is None and s.median_minutes is None
 
 

@@ -73,10 +73,13 @@ def hidden_cells(
     if k <= 1:
         return frozenset()
     avoid = {*avoid, *activity}
-    hidden = {key for key, n in counts.items() if n < k and key not in activity}
+    # Parts of a shown activity total of 0 are 0 for all to see (nobody finished: no outcomes).
+    implied = {p for g in groups if counts[g.total] == 0 and g.total in activity for p in g.parts}
+    shown_anyway = {*activity, *implied}
+    hidden = {key for key, n in counts.items() if n < k and key not in shown_anyway}
     for group in groups:
         if counts[group.total] < k:
-            hidden.update(p for p in group.parts if p not in activity)
+            hidden.update(p for p in group.parts if p not in shown_anyway)
     holding: dict[str, list[int]] = defaultdict(list)
     for i, group in enumerate(groups):
         for key in {group.total, *group.parts}:
