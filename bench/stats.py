@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bench import stats_community
 from bot.content import Quiz, load_content
 from bot.stats import PERIODS, Period, Summary, summary
-from bot.stats_export import export_csvs
+from bot.stats.export import export_csvs
 from bot.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -369,6 +370,7 @@ def main() -> None:
     args = parser.parse_args()
     plan = Plan(results=50_000 if args.quick else args.results, guilds=args.guilds)
     quiz = load_content(ROOT / "data").quiz
+    stats_community.run(quiz)  # utility first: small and quick, printed even if the big run fails
     if not args.reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)

@@ -34,7 +34,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.compare",
     "cogs.faq",
     "cogs.moderation",
-    "cogs.quizstats",
+    "cogs.stats",
     "cogs.housekeeping",
 )
 

@@ -251,7 +251,7 @@ class FakeDiscord(FakeDiscordCore):
         if kind == STRING_SELECT:
             offered = [o["value"] for o in component.get("options", [])]
             unknown = [v for v in values if v not in offered]
-            if unknown:
+            if unknown and not forge:
                 raise ClientRefused(f"select {custom_id!r} has no options {unknown} (offers {offered})")
             data["values"] = [str(v) for v in values]
         else:

@@ -60,11 +60,13 @@ async def test_summary_shows_aggregates_with_suppression(
     )
     assert res.ephemeral
     embed = res.embeds[0]
-    assert "**14** members started" in embed["description"]
+    assert "Members started: **14**" in embed["description"]
     split = fields(embed)["Outcome split (latest result)"]
     assert "AI Engineer: **6 (46%)**" in split
-    # Hybrid (2) is under k=5; ML (5) is hidden with it, or 13 - 6 would give hybrid away.
-    assert "Both paths: **< 5**" in split and "ML Engineer: **< 5**" in split
+    # Hybrid (2) is under k=5; ML (5) is hidden with it, or 13 - 6 would give hybrid away. ML is
+    # not small, so it reads "hidden" (never "< 5"), and the footer says what that means.
+    assert "Both paths: **< 5**" in split and "ML Engineer: **hidden**" in split
+    assert "'hidden' means 5 or more" in embed["footer"]["text"]
     funnel = fields(embed)["Funnel (members)"]
     assert "Completed: **13" in funnel and "Started: **14" in funnel
     names = [a.filename for a in res.attachments]
@@ -81,8 +83,9 @@ async def test_moderator_of_b_never_sees_a(fake: FakeDiscord, community: dict[st
         community["mod_b"], "quizstats summary", guild=community["b"], options={"period": "all"}
     )
     text = str(res.embeds[0])
-    assert "**< 5** members started" in text
-    assert "14" not in text and "46%" not in text
+    # One member: that they took part shows (activity), what they got does not.
+    assert "Members started: **1**" in text
+    assert "AI Engineer: **< 5**" in text and "14" not in text and "46%" not in text
 
 
 async def test_non_moderator_is_refused(fake: FakeDiscord, community: dict[str, Any]) -> None:
@@ -96,12 +99,15 @@ async def test_export_csvs_parse_match_and_hold_no_ids(fake: FakeDiscord, commun
         community["mod_a"], "quizstats export", guild=community["a"], options={"period": "all"}
     )
     files = {a.filename: a.data.decode() for a in res.attachments}
-    assert {"funnel.csv", "outcomes_by_week.csv", "questions.csv", "summary.csv"} <= set(files)
+    assert {"funnel.csv", "outcomes.csv", "finished_by_week.csv", "questions.csv", "summary.csv"} <= set(
+        files
+    )
     funnel = {row["stage"]: row["members"] for row in csv.DictReader(io.StringIO(files["funnel.csv"]))}
     assert funnel["started"] == "14" and funnel["completed"] == "13"
-    weekly = list(csv.DictReader(io.StringIO(files["outcomes_by_week.csv"])))
-    overall = next(r for r in weekly if r["week_start"] == "all")
-    assert (overall["ai"], overall["ml"], overall["hybrid"]) == ("6", "< 5", "< 5")
+    weekly = list(csv.DictReader(io.StringIO(files["finished_by_week.csv"])))
+    outcomes = {r["outcome"]: r["members"] for r in csv.DictReader(io.StringIO(files["outcomes.csv"]))}
+    assert outcomes == {"ai": "6", "ml": "hidden", "hybrid": "< 5"}
+    assert [r["members_finished"] for r in weekly] == ["13", "13"]  # the week, and "all"
     everything = "\n".join(files.values())
     ids = [m.id for m in community["members"]] + [community["outsider"].id]
     assert not any(str(i) in everything for i in ids), "no member ids, pseudonymous or not"
@@ -122,12 +128,13 @@ async def test_faq_review_groups_declined_questions(fake: FakeDiscord, community
         await fake.invoke(community["members"][i], "faq", guild=a, options={"question": q})
     res = await fake.invoke(community["mod_a"], "quizstats faq", guild=a)
     # Near-topic gaps and off-topic noise are listed apart (the answerer's nearness decides).
-    gaps = fields(res.embeds[0])["What to add to data/faq.yaml next"]
-    assert gaps.startswith("**1×** declined") and "data scientists" in gaps and "closest" in gaps
+    gaps = fields(res.embeds[0])["Questions members asked that the FAQ could answer better"]
+    assert gaps.startswith("**< 5×** no answer given") and "data scientists" in gaps and "closest" in gaps
     noise = fields(res.embeds[0])["Off-topic, not for this bot"]
     first = noise.splitlines()[0]
-    assert first.startswith("**2×**") and "cuda" in first.lower()
+    assert first.startswith("**< 5×**") and "cuda" in first.lower()
     assert "pizza" in noise and "pizza" not in gaps
+    assert "faq.yaml" not in str(res.embeds[0])
 
 
 async def test_by_default_this_weeks_activity_is_not_shown(
@@ -138,6 +145,9 @@ async def test_by_default_this_weeks_activity_is_not_shown(
         community["mod_a"], "quizstats summary", guild=community["a"], options={"period": "all"}
     )
     embed = res.embeds[0]
-    assert "**14** members started" not in embed["description"]
+    assert "Members started: **14**" not in embed["description"]
     assert "AI Engineer: **6" not in str(embed["fields"])
-    assert "end of last week" in embed["footer"]["text"]
+    assert re.search(
+        r"Figures up to Monday \d\d \w{3} \d{4}, 00:00 UTC; this week appears next Monday",
+        embed["description"],
+    )

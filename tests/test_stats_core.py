@@ -19,11 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import bot.stats as stats
+import bot.stats.figures as stats
 from bot.content import Content, Quiz, load_content
 from bot.faq.review import FaqGroup, faq_queue, faq_votes
 from bot.stats import Summary, summary
-from bot.stats_export import (
+from bot.stats.export import (
     export_csvs,
     funnel_bars,
     funnel_chart,
@@ -32,8 +32,9 @@ from bot.stats_export import (
     question_bars,
     question_chart,
 )
+from bot.stats.suppression import Cell, Group, hidden_cells, suppress
+from bot.stats.types import PERIODS
 from bot.storage import Storage
-from bot.suppression import Cell, Group, hidden_cells, suppress
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1795694400.0  # Thursday 2026-11-26 12:00 UTC
@@ -184,8 +185,8 @@ def counts(cells: dict[str, Cell]) -> dict[str, int | None]:
     return {key: c.count for key, c in cells.items()}
 
 
-def week_counts(s: Summary) -> dict[str, dict[str, int | None]]:
-    return {week: counts(cells) for week, cells in s.weekly}
+def week_counts(s: Summary) -> dict[str, int | None]:
+    return {week: cell.count for week, cell in s.weekly}
 
 
 def option_counts(s: Summary, question: str) -> list[int | None]:
@@ -218,14 +219,8 @@ async def test_30_days_matches_hand_computed_figures(reader: aiosqlite.Connectio
     assert counts(s.outcomes) == {"ai": 6, "ml": 3, "hybrid": 1}
     assert s.outcomes["ai"].share == pytest.approx(0.6)
     assert s.outcomes["ai"].show(1) == "6 (60%)"
-    assert week_counts(s) == {
-        "2026-10-26": {"ai": 0, "ml": 0, "hybrid": 0},
-        "2026-11-02": {"ai": 1, "ml": 0, "hybrid": 0},
-        "2026-11-09": {"ai": 1, "ml": 0, "hybrid": 1},
-        "2026-11-16": {"ai": 1, "ml": 2, "hybrid": 0},
-        "2026-11-23": {"ai": 3, "ml": 1, "hybrid": 0},
-    }
-    assert s.weekly[3][1]["ml"].share == pytest.approx(2 / 3)
+    # Finishers per week; weeks with none are left out.
+    assert week_counts(s) == {"2026-11-02": 1, "2026-11-09": 2, "2026-11-16": 3, "2026-11-23": 4}
     assert [q.id for q in s.questions] == [q.id for q in quiz.all_questions]
     assert option_counts(s, "work-style") == [6, 1, 0, 3]
     assert option_counts(s, "impact") == [6, 1, 3]
@@ -252,10 +247,7 @@ async def test_periods_filter_by_start_time(reader: aiosqlite.Connection, quiz: 
         "expired": 1,
     }
     assert counts(week.outcomes) == {"ai": 4, "ml": 1, "hybrid": 0}
-    assert week_counts(week) == {
-        "2026-11-16": {"ai": 1, "ml": 0, "hybrid": 0},
-        "2026-11-23": {"ai": 3, "ml": 1, "hybrid": 0},
-    }
+    assert week_counts(week) == {"2026-11-16": 1, "2026-11-23": 4}
     assert dropoff(week) == {"work-style": 1, "mindset": 2}
     assert week.median_minutes == 9.0
     assert week.versions == {"v2": 5}
@@ -275,17 +267,16 @@ async def test_periods_filter_by_start_time(reader: aiosqlite.Connection, quiz: 
     assert everything.versions == {"v0": 1, "v1": 2, "v2": 9}
     assert all(q.answered.count == 2 for q in everything.questions if q.tiebreak)
     weeks = [w for w, _ in everything.weekly]
-    # Every week from the guild's first quiz to now, empty ones included, Mondays only.
-    assert weeks[0] == stats.week_start(NOW - 200 * DAY - 25 * 60) and weeks[-1] == "2026-11-23"
+    # Weeks in which someone finished, Mondays only; they add up to the completed total.
+    assert weeks[-1] == "2026-11-23" and weeks == sorted(weeks)
     assert all(date.fromisoformat(w).weekday() == 0 for w in weeks)
-    assert len(weeks) == (date(2026, 11, 23) - date.fromisoformat(weeks[0])).days // 7 + 1
-    assert sum(cells["ai"].count or 0 for _, cells in everything.weekly) == 7
+    assert sum(cell.count or 0 for _, cell in everything.weekly) == 12
 
 
 async def test_other_guilds_and_dms_never_leak_in(storage: Storage, quiz: Quiz) -> None:
     reader = await storage.open_reader()
     try:
-        before = {p: await run(reader, quiz, p, k=1) for p in stats.PERIODS}
+        before = {p: await run(reader, quiz, p, k=1) for p in PERIODS}
         other = await run(reader, quiz, "30d", k=1, guild=B)
     finally:
         await reader.close()
@@ -309,7 +300,9 @@ def test_suppress_hides_small_cells_and_a_complement() -> None:
     # hybrid alone would be 10 - 6 - 3: the next-smallest goes too, shares with it.
     assert counts(cells) == {"ai": 6, "ml": None, "hybrid": None}
     assert cells["ai"].share == pytest.approx(0.6) and cells["ml"].share is None
-    assert cells["ml"].show(2) == "< 2" and cells["ai"].show(2) == "6 (60%)"
+    # ml (3) is not small: hidden only to protect hybrid, so it must not read "< 2".
+    assert cells["ml"].show(2) == "hidden" and cells["hybrid"].show(2) == "< 2"
+    assert cells["ai"].show(2) == "6 (60%)"
     # Zeros are counts below k too; total below k hides the whole group (and its total).
     assert counts(suppress({"a": 0, "b": 9, "c": 9}, 5)) == {"a": None, "b": None, "c": 9}
     whole = suppress({"a": 2, "b": 2}, 5, total="all")
@@ -321,34 +314,45 @@ def test_suppress_hides_small_cells_and_a_complement() -> None:
     assert counts(suppress({"a": 1, "b": 2}, 1)) == {"a": 1, "b": 2}  # k = 1 hides nothing
 
 
-def _possible_values(hidden: list[str], rest: int, cap: int | None) -> dict[str, set[int]]:
-    """Values each hidden cell can take when they add up to ``rest``, each in 0..cap (or any)."""
-    top = rest if cap is None else min(rest, cap)
-    others = len(hidden) - 1
-    return {
-        key: {v for v in range(top + 1) if 0 <= rest - v <= others * top and (others or v == rest)}
-        for key in hidden
-    }
+def _possible_values(bounds: dict[str, tuple[int, int]], rest: int) -> dict[str, set[int]]:
+    """Values each hidden cell can take when they add up to ``rest``, each within its bounds."""
+    keys = list(bounds)
+    seen: dict[str, set[int]] = {key: set() for key in keys}
+
+    def walk(i: int, left: int, chosen: list[int]) -> None:
+        if i == len(keys):
+            if left == 0:
+                for key, v in zip(keys, chosen, strict=True):
+                    seen[key].add(v)
+            return
+        lo, hi = bounds[keys[i]]
+        for v in range(lo, min(hi, left) + 1):
+            walk(i + 1, left - v, [*chosen, v])
+
+    walk(0, rest, [])
+    return seen
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.integers(0, 14), min_size=1, max_size=5), st.integers(2, 6))
 def test_no_hidden_cell_can_be_recovered_from_total_and_shown(values: list[int], k: int) -> None:
     """Every hidden cell keeps two or more possible values, for a reader who knows the shown total
-    and cells, and even for one who takes each "< k" at its word (at most k - 1)."""
+    and cells and takes each label at its word: "< k" as 0..k-1, "hidden" as k or more."""
     cells = suppress({f"c{i}": v for i, v in enumerate(values)}, k, total="total")
     total = cells.pop("total")
     hidden = [key for key, cell in cells.items() if cell.hidden]
     assert all(cells[f"c{i}"].hidden for i, v in enumerate(values) if v < k)
+    for i, v in enumerate(values):  # the label never lies
+        label = cells[f"c{i}"].show(k)
+        assert label == (f"< {k}" if v < k else "hidden") or cells[f"c{i}"].count == v
     if total.count is None:
         assert hidden == list(cells)  # nothing to subtract from
         return
     assert len(hidden) != 1
     rest = total.count - sum(c.count for c in cells.values() if c.count is not None)
-    for cap in (None, k - 1):
-        seen = _possible_values(hidden, rest, cap)
-        if any(seen.values()):  # cap: the at-its-word reading may simply not fit (a complement is big)
-            assert all(len(values) >= 2 for values in seen.values()), (cap, seen)
+    bounds = {key: ((0, k - 1) if cells[key].why == "small" else (k, rest)) for key in hidden}
+    seen = _possible_values(bounds, rest)
+    assert all(len(v) >= 2 for v in seen.values()), seen
 
 
 def _table(cells: list[list[int]]) -> tuple[dict[str, int], list[Group]]:
@@ -445,9 +449,11 @@ async def test_small_groups_hidden_end_to_end(reader: aiosqlite.Connection, quiz
     s = await run(reader, quiz, "30d", k=2)
     # hybrid = 1 is below k; with "completed" (10) shown, ml goes too or hybrid = 10 - 6 - ml.
     assert counts(s.outcomes) == {"ai": 6, "ml": None, "hybrid": None}
-    assert s.outcomes["ml"].show(2) == "< 2"
-    assert s.funnel["cancelled"].hidden and s.funnel["completed"].count == 10
-    for group in (s.funnel, s.outcomes, *(cells for _, cells in s.weekly)):
+    # ml is 2 or more, hidden only to protect hybrid: it says "hidden", never a false "< 2".
+    assert s.outcomes["ml"].show(2) == "hidden" and s.outcomes["hybrid"].show(2) == "< 2"
+    # Activity counts are shown even under k: one cancelled says nothing about anyone's answers.
+    assert s.funnel["cancelled"].count == 1 and s.funnel["completed"].count == 10
+    for group in (s.funnel, s.outcomes):
         parts = [c for key, c in group.items() if key != "started"]
         assert sum(c.hidden for c in parts) != 1
 
@@ -456,30 +462,38 @@ async def test_small_groups_hidden_end_to_end(reader: aiosqlite.Connection, quiz
     assert counts(s.funnel) == {
         "started": 17,
         "completed": 10,
-        "active": None,
-        "abandoned": None,
-        "cancelled": None,
-        "expired": None,
+        "active": 2,
+        "abandoned": 2,
+        "cancelled": 1,
+        "expired": 2,
     }
     assert s.completion_rate == pytest.approx(10 / 17) and s.median_minutes == 11.5
     assert counts(s.outcomes) == {"ai": 6, "ml": None, "hybrid": None}
-    assert all(c.hidden for _, cells in s.weekly for c in cells.values())  # every week has < 5
+    assert [c.count for _, c in s.weekly] == [1, 2, 3, 4]  # finishers per week: activity, shown
     assert option_counts(s, "impact") == [6, None, None]
     assert all(
         q.answered.hidden and all(c.hidden for c in q.options.values()) for q in s.questions if q.tiebreak
     )
-    assert all(q.dropoff.hidden for q in s.questions)
-    assert s.versions == {"v1": None, "v2": None}  # v1 = 2 would be 10 - 8
+    assert all(q.dropoff.count is not None for q in s.questions)  # where members stopped: activity
+    assert s.versions == {"v1": 2, "v2": 8}
+    assert {q.id: q.dropoff.count for q in s.questions if q.dropoff.count} == {
+        "work-style": 1,
+        "mindset": 3,
+        "tools": 1,
+    }
 
-    tiny = await run(reader, quiz, "30d", k=10, guild=B)  # 7 members: nothing at all is shown
-    assert tiny.takers.hidden and all(c.hidden for c in tiny.funnel.values())
-    assert tiny.completion_rate is None and tiny.median_minutes is None
+    tiny = await run(reader, quiz, "30d", k=10, guild=B)  # 7 members: only activity is shown
+    assert tiny.takers.count == 7 and all(not c.hidden for c in tiny.funnel.values())
     assert all(c.hidden for c in tiny.outcomes.values())
+    assert tiny.funnel["completed"].count == 6 and tiny.funnel["abandoned"].count == 1
+    assert tiny.completion_rate == pytest.approx(6 / 7) and tiny.median_minutes is None  # median: >= k
 
 
-async def test_empty_guild_reads_below_k_not_zero(reader: aiosqlite.Connection, quiz: Quiz) -> None:
+async def test_empty_guild_reads_zero_started(reader: aiosqlite.Connection, quiz: Quiz) -> None:
     s = await run(reader, quiz, "7d", k=5, guild=999)
-    assert s.takers.show(5) == "< 5" and s.weekly == [] and s.versions == {}
+    # Nobody started: an activity count, shown; the outcome parts of 0 finishers are 0 for all to see.
+    assert s.takers.show(5) == "0" and s.weekly == [] and s.versions == {}
+    assert all(c.count == 0 for c in s.outcomes.values())
     assert s.completion_rate is None and s.median_minutes is None
 
 
@@ -495,21 +509,23 @@ async def test_export_matches_summary_and_holds_aggregates_only(
 ) -> None:
     s = await run(reader, quiz, "all", k=2)
     files = export_csvs(s)
-    assert {"funnel.csv", "outcomes_by_week.csv", "questions.csv"} <= set(files)
+    assert {"funnel.csv", "outcomes.csv", "finished_by_week.csv", "questions.csv"} <= set(files)
 
     def shown(cell: Cell) -> str:
-        return "< 2" if cell.count is None else str(cell.count)
+        return cell.show(2) if cell.count is None else str(cell.count)
 
     funnel = {row["stage"]: row for row in _parse(files["funnel.csv"])}
     assert {stage: row["members"] for stage, row in funnel.items()} == {
         stage: shown(c) for stage, c in s.funnel.items()
     }
     assert funnel["completed"]["share_of_started"] == f"{s.funnel['completed'].share:.3f}"
-    weekly = _parse(files["outcomes_by_week.csv"])
+    weekly = _parse(files["finished_by_week.csv"])
     assert [row["week_start"] for row in weekly] == [w for w, _ in s.weekly] + ["all"]
-    for row, (_, cells) in zip(weekly, s.weekly, strict=False):
-        assert [row[o] for o in stats.OUTCOMES] == [shown(cells[o]) for o in stats.OUTCOMES]
-    assert [weekly[-1][o] for o in stats.OUTCOMES] == [shown(s.outcomes[o]) for o in stats.OUTCOMES]
+    assert [row["members_finished"] for row in weekly] == [shown(c) for _, c in s.weekly] + [
+        shown(s.funnel["completed"])
+    ]
+    outcomes = _parse(files["outcomes.csv"])
+    assert [row["members"] for row in outcomes] == [shown(s.outcomes[o]) for o in stats.OUTCOMES]
     questions = _parse(files["questions.csv"])
     for q in s.questions:
         rows = [r for r in questions if r["question_id"] == q.id]
@@ -527,12 +543,12 @@ async def test_export_matches_summary_and_holds_aggregates_only(
         assert date.fromisoformat(day).weekday() == 0  # week starts only
 
 
-async def test_charts_draw_hidden_cells_as_stubs(reader: aiosqlite.Connection, quiz: Quiz) -> None:
+async def test_charts_label_hidden_cells_by_kind(reader: aiosqlite.Connection, quiz: Quiz) -> None:
     s = await run(reader, quiz, "30d", k=5)
     outcome, funnel, question = outcome_bars(s), funnel_bars(s), question_bars(s, "impact")
-    assert outcome.values == [6, None, None] and outcome.hidden_label == "< 5"
-    assert funnel.values == [17, 10, None, None, None, None]
-    assert question.values == [6, None, None] and "< 5" in question.xlabel
+    assert outcome.values == [6, None, None] and outcome.hidden == [None, "< 5", "< 5"]
+    assert funnel.values == [17, 10, 2, 2, 1, 2] and funnel.hidden == [None] * 6  # activity: shown
+    assert question.values == [6, None, None] and question.hidden == [None, "< 5", "< 5"]
     with pytest.raises(KeyError):
         question_chart(s, "no-such-question")
 

@@ -1,6 +1,12 @@
 """Small-group suppression: which counts a moderator may see, so none can be worked out from the rest.
 
-The rule is described in bot/stats.py's docstring; this module is the mechanism, with no SQL.
+The rule is described in bot/stats/summary.py's docstring; this module is the mechanism, with no SQL.
+It is the only suppression rule of the bot: embeds, charts and CSV all read a ``Cell``.
+
+Two kinds of hiding are kept apart. A count under k is *small* and reads "< k". A count of k or more
+hidden only so that a small one cannot be worked out is *protective* and reads "hidden": calling it
+"< k" would be a false number. Saying so tells the reader it is at least k, so the leak test below
+takes that bound into account too.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.stats.types import Hidden
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -18,17 +26,25 @@ class Cell:
 
     count: int | None  # None = suppressed
     share: float | None  # 0..1 of its group total; None when suppressed or the total is hidden
+    why: Hidden | None = None  # set when suppressed: "small" (under k) or "protects" (k or more)
 
     @property
     def hidden(self) -> bool:
         return self.count is None
 
+    @property
+    def protective(self) -> bool:
+        return self.count is None and self.why == "protects"
+
     def show(self, k: int) -> str:
         if self.count is None:
-            return f"< {k}"
+            return HIDDEN_WORD if self.why == "protects" else f"< {k}"
         if self.share is None:
             return str(self.count)
         return f"{self.count} ({self.share:.0%})"
+
+
+HIDDEN_WORD = "hidden"
 
 
 @dataclass(frozen=True)
@@ -40,19 +56,30 @@ class Group:
 
 
 def hidden_cells(
-    counts: Mapping[str, int], groups: Sequence[Group], k: int, *, avoid: Collection[str] = ()
+    counts: Mapping[str, int],
+    groups: Sequence[Group],
+    k: int,
+    *,
+    avoid: Collection[str] = (),
+    activity: Collection[str] = (),
 ) -> frozenset[str]:
     """The keys to hide (see the module docstring for the rule).
 
     ``avoid``: cells to pick as complements only when nothing else is left (a cell that is also the
     total of other groups: hiding it would make those groups' shares and totals unshowable).
+    ``activity``: counts shown even under k (how many started or finished, not what anyone chose);
+    they are still hidden, last of all, when only that keeps a sensitive count from being worked out.
     """
     if k <= 1:
         return frozenset()
-    hidden = {key for key, n in counts.items() if n < k}
+    avoid = {*avoid, *activity}
+    # Parts of a shown activity total of 0 are 0 for all to see (nobody finished: no outcomes).
+    implied = {p for g in groups if counts[g.total] == 0 and g.total in activity for p in g.parts}
+    shown_anyway = {*activity, *implied}
+    hidden = {key for key, n in counts.items() if n < k and key not in shown_anyway}
     for group in groups:
         if counts[group.total] < k:
-            hidden.update(group.parts)
+            hidden.update(p for p in group.parts if p not in shown_anyway)
     holding: dict[str, list[int]] = defaultdict(list)
     for i, group in enumerate(groups):
         for key in {group.total, *group.parts}:
@@ -121,12 +148,13 @@ def _hidden_in(group: Group, hidden: Collection[str]) -> int:
 
 
 def _leaky(group: Group, counts: Mapping[str, int], hidden: Collection[str], k: int) -> bool:
-    """Whether the group's total and shown cells pin a hidden one, taking "< k" at its word.
+    """Whether the group's total and shown cells pin a hidden one, taking each label at its word.
 
-    With the total shown, the hidden parts add up to a known S. A lone hidden entry is S itself;
-    S = 0 makes each 0; and as each "< k" cell reads as at most k - 1, S = h * (k - 1) makes all h
-    of them k - 1. Both tests use only S and h, which the reader knows anyway, so the rule itself
-    gives nothing away.
+    With the total shown, the hidden parts add up to a known S. A lone hidden entry is S itself.
+    Each "< k" cell reads as 0..k-1 and each "hidden" one as at least k, so S at its least
+    (every small cell 0, every protective one exactly k) pins them all, and with no protective cell
+    so does S at its most (every small cell k - 1). The tests use only S and the labels, which the
+    reader knows anyway, so the rule itself gives nothing away.
     """
     if not group.parts:
         return False  # e.g. no versions yet: an empty sum pins nothing
@@ -136,7 +164,9 @@ def _leaky(group: Group, counts: Mapping[str, int], hidden: Collection[str], k: 
     if group.total in hidden or not parts:
         return False
     rest = sum(counts[p] for p in parts)
-    return rest in (0, len(parts) * (k - 1))
+    small = sum(counts[p] < k for p in parts)
+    big = len(parts) - small
+    return rest == big * k or (big == 0 and rest == small * (k - 1))
 
 
 def _complement(
@@ -185,14 +215,12 @@ def _eliminate(row: dict[str, int], by: dict[str, int], col: str) -> dict[str, i
 
 
 def _make_cells(
-    counts: Mapping[str, int],
-    hidden: Collection[str],
-    share_of: Mapping[str, str],
+    counts: Mapping[str, int], hidden: Collection[str], share_of: Mapping[str, str], k: int
 ) -> dict[str, Cell]:
     cells: dict[str, Cell] = {}
     for key, n in counts.items():
         if key in hidden:
-            cells[key] = Cell(None, None)
+            cells[key] = Cell(None, None, "small" if n < k else "protects")
             continue
         total = share_of.get(key)
         visible = total is not None and total not in hidden and counts[total] > 0
@@ -209,5 +237,5 @@ def suppress(counts: Mapping[str, int], k: int, *, total: str | None = None) -> 
     total_key = "\0total" if total is None else total
     counts_all = {**counts, total_key: sum(counts.values())}
     hidden = hidden_cells(counts_all, [Group(total_key, tuple(counts))], k)
-    cells = _make_cells(counts_all, hidden, dict.fromkeys(counts, total_key))
+    cells = _make_cells(counts_all, hidden, dict.fromkeys(counts, total_key), k)
     return {key: cells[key] for key in counts_all if total is not None or key != total_key}

@@ -13,15 +13,18 @@ funnel's "completed" is exactly the outcome split's total. Weeks are ISO weeks (
 member's latest result; every week of the period is listed, empty ones too, and nothing finer than a
 week ever leaves this module.
 
-Suppression (``k`` from settings, k >= 2; k = 1 hides nothing): a count below k is hidden and shown
-as "< k", zeros included. Zeros are hidden because if they were always shown, every hidden cell
-would be known to be at least 1, and three hidden cells adding up to 3 would each be pinned to 1;
-a guild with no data therefore reads "< k" too. A *group* is cells adding up to a total a moderator
-can see or work out. In a group whose total is shown, hidden parts add up to a known S, so more is
-hidden (the next-smallest shown part, ties in group order; the total once no part is left) while
-S would pin them: one hidden entry (S itself), S = 0 (all 0), or S = h * (k - 1) (reading "< k" as
-at most k - 1, all h are k - 1). A group whose total is below k is hidden whole. Groups share cells
-(outcomes = weekly columns, funnel "completed" = outcome total = each main question's total,
+Suppression (``k`` from settings, k >= 2; k = 1 hides nothing) applies to *sensitive* counts:
+outcomes and answers, which can single a member out. Activity counts (started, finished, still
+going, stopped and where, weekly finishers, versions) are shown as they are, even under k; they are
+hidden only as a last resort to protect a sensitive count. A sensitive count below k is hidden and
+reads "< k", zeros included (if zeros were shown, every hidden cell would be known to be at least 1).
+A count of k or more hidden only to protect another reads "hidden" (never "< k": that would be
+false). A *group* is cells adding up to a total a moderator can see or work out. In a group whose
+total is shown, hidden parts add up to a known S, so more is hidden (the next-smallest shown part,
+activity last, ties in group order; the total once no part is left) while S would pin them: one
+hidden entry, S at its least (each "< k" 0, each "hidden" k), or with no "hidden" one S at its most
+(each "< k" k - 1). A group whose total is below k has its sensitive parts hidden. Groups share cells
+(funnel "completed" = outcome total = weekly finishers' total = each main question's total,
 abandoned + cancelled + expired = drop-off total), so this runs to a fixpoint, then checks exactly
 (integer Gauss-Jordan) that no hidden count is a linear combination of shown ones, hiding more
 until none is. A share is shown only when its cell and its group total are both shown.
@@ -43,16 +46,15 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiosqlite
 
 from bot.content import Quiz
-from bot.suppression import Cell, Group, _make_cells, hidden_cells
+from bot.stats.suppression import Cell, Group, _determined, _leaky, _make_cells, hidden_cells
+from bot.stats.types import FUNNEL_PARTS, FUNNEL_STAGES, OUTCOMES, STOPPED, Outcome, Period, Stage
 
-Period = Literal["7d", "30d", "90d", "all"]
-PERIODS: tuple[Period, ...] = ("7d", "30d", "90d", "all")
 _PERIOD_DAYS: dict[Period, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 DAY = 86400.0
 PERIOD_TEXT: dict[Period, str] = {
@@ -62,14 +64,10 @@ PERIOD_TEXT: dict[Period, str] = {
     "all": "all time",
 }
 
-OUTCOMES = ("ai", "ml", "hybrid")
-STOPPED = ("abandoned", "cancelled", "expired")
-FUNNEL_PARTS = ("completed", "active", *STOPPED)
-FUNNEL_STAGES = ("started", *FUNNEL_PARTS)
 
 SUPPRESSED_NOTE = (
-    "Each member counts once. '< {k}' marks a hidden count: fewer than {k} members, or hidden so that"
-    " another hidden count cannot be worked out by subtraction."
+    "Each member counts once. '< {k}' marks a count of fewer than {k} members; 'hidden' marks a"
+    " count of {k} or more, hidden only so that a small count cannot be worked out by subtraction."
 )
 
 
@@ -100,14 +98,13 @@ class Summary:
     k: int
     since: float | None
     takers: Cell  # distinct members who started a session in the period
-    funnel: dict[str, Cell]  # FUNNEL_STAGES; parts partition "started" (members, by representative session)
+    funnel: dict[Stage, Cell]  # FUNNEL_STAGES; parts partition "started" (members, by representative session)
     completion_rate: float | None  # completed / started members; None if either is hidden
     median_minutes: float | None  # median start-to-result time of members' latest results; None if < k
-    outcomes: dict[str, Cell]  # ai / ml / hybrid over members' latest results
-    weekly: list[tuple[str, dict[str, Cell]]]  # ISO week start (Monday, UTC) -> outcome cells
+    outcomes: dict[Outcome, Cell]  # ai / ml / hybrid over members' latest results
+    weekly: list[tuple[str, Cell]]  # ISO week start (Monday, UTC) -> members whose latest result is then
     questions: list[QuestionStats]  # all questions in quiz order, tie-breaks last
     versions: dict[str, int | None]  # quiz_version -> members' latest results with it (None = hidden)
-    week_totals: dict[str, Cell] = field(default_factory=dict)  # week -> members with their result then
 
 
 # ---------------------------------------------------------------- queries
@@ -239,14 +236,9 @@ def week_start(t: float) -> str:
 
 
 def _weeks(first: float | None, now: float, found: Iterable[str]) -> list[str]:
-    """Every week of the period, empty ones too: a listed week must not imply "at least one"."""
-    weeks = set(found)
-    if first is not None:
-        day, last = date.fromisoformat(week_start(first)), date.fromisoformat(week_start(now))
-        while day <= last:
-            weeks.add(day.isoformat())
-            day += timedelta(days=7)
-    return sorted(weeks)
+    """The weeks in which someone finished. An empty week is left out: its total, 0, is an activity
+    count shown anyway, so leaving it out tells nobody more than listing it as 0 would."""
+    return sorted(set(found))
 
 
 @dataclass
@@ -274,14 +266,10 @@ def _build(raw: _Raw, quiz: Quiz, weeks: Sequence[str]) -> _Table:
         outcome_totals.update(raw.weekly.get(week, {}))
     t.group("funnel.completed", {f"outcome.{o}": outcome_totals[o] for o in OUTCOMES})
     t.group("funnel.completed", {f"version.{v}": n for v, n in sorted(raw.versions.items())}, shares=False)
+    # Finishers per week only: a weekly outcome split is a table of small cells on any real server,
+    # and each one would leak through the all-time split between two weekly releases.
     week_totals = {f"week.{w}.total": sum(raw.weekly.get(w, {}).values()) for w in weeks}
     t.group("funnel.completed", week_totals, shares=False)
-    for w in weeks:
-        t.group(f"week.{w}.total", {f"week.{w}.{o}": raw.weekly.get(w, Counter())[o] for o in OUTCOMES})
-    for o in OUTCOMES:
-        t.group(
-            f"outcome.{o}", {f"week.{w}.{o}": raw.weekly.get(w, Counter())[o] for w in weeks}, shares=False
-        )
     last = len(quiz.all_questions) - 1
     stopped = Counter({quiz.all_questions[min(pos, last)].id: n for pos, n in raw.stopped_at.items()})
     t.counts["drop.total"] = sum(raw.stopped_at.values())
@@ -297,6 +285,22 @@ def _build(raw: _Raw, quiz: Quiz, weeks: Sequence[str]) -> _Table:
             # mixed-version data: link them, or a hidden "completed" could be read off here.
             t.group("funnel.completed", {f"q.{q.id}.total": t.counts[f"q.{q.id}.total"]}, shares=False)
     return t
+
+
+def _activity(table: _Table, quiz: Quiz) -> set[str]:
+    """Counts of taking part, not of choosing: shown under k (see the README's privacy notes).
+
+    Started, finished, still going, stopped and where, weekly finishers, quiz versions, and how many
+    answered each main question (everyone who finished did). Outcomes, answers and tie-break totals
+    (a tie-break only follows certain answers) stay sensitive.
+    """
+    main = {f"q.{q.id}.total" for q in quiz.questions}
+    prefixes = ("funnel.", "drop.", "version.")
+    return {
+        key
+        for key in table.counts
+        if key.startswith(prefixes) or key in main or (key.startswith("week.") and key.endswith(".total"))
+    }
 
 
 async def summary(
@@ -316,8 +320,10 @@ async def summary(
     first = raw.first_start if since is None else since
     weeks = _weeks(first if raw.status else None, now, raw.weekly)
     table = _build(raw, quiz, weeks)
-    hidden = hidden_cells(table.counts, table.groups, k, avoid={"funnel.completed"})
-    cells = _make_cells(table.counts, hidden, table.share_of)
+    hidden = hidden_cells(
+        table.counts, table.groups, k, avoid={"funnel.completed"}, activity=_activity(table, quiz)
+    )
+    cells = _make_cells(table.counts, hidden, table.share_of, k)
     funnel = {stage: cells[f"funnel.{stage}"] for stage in FUNNEL_STAGES}
     started, done = funnel["started"].count, funnel["completed"].count
     return Summary(
@@ -330,7 +336,7 @@ async def summary(
         completion_rate=done / started if started and done is not None else None,
         median_minutes=median if done is not None else None,
         outcomes={o: cells[f"outcome.{o}"] for o in OUTCOMES},
-        weekly=[(w, {o: cells[f"week.{w}.{o}"] for o in OUTCOMES}) for w in weeks],
+        weekly=[(w, cells[f"week.{w}.total"]) for w in weeks],
         questions=[
             QuestionStats(
                 id=q.id,
@@ -344,5 +350,40 @@ async def summary(
             for i, q in enumerate(quiz.all_questions)
         ],
         versions={v: cells[f"version.{v}"].count for v in sorted(raw.versions)},
-        week_totals={w: cells[f"week.{w}.total"] for w in weeks},
+    )
+
+
+@dataclass(frozen=True)
+class Audit:
+    """How much of a summary's table is shown, and proof that no hidden count can be worked out."""
+
+    cells: int
+    shown: int
+    small: int  # hidden, under k
+    protective: int  # hidden, k or more
+    determined: int  # hidden counts the group equations fix exactly (must be 0)
+    pinned: int  # groups whose total and labels pin their hidden cells (must be 0)
+
+
+async def audit(
+    db: aiosqlite.Connection, *, guild_id: int, period: Period, now: float, k: int, quiz: Quiz
+) -> Audit:
+    """The table ``summary`` suppresses, checked from scratch (for the benchmark and tests)."""
+    since = period_start(period, now)
+    params = {"guild": guild_id, "since": -math.inf if since is None else since, "now": now}
+    async with _snapshot(db):
+        raw = await _load(db, params, quiz)
+    first = raw.first_start if since is None else since
+    table = _build(raw, quiz, _weeks(first if raw.status else None, now, raw.weekly))
+    hidden = hidden_cells(
+        table.counts, table.groups, k, avoid={"funnel.completed"}, activity=_activity(table, quiz)
+    )
+    small = sum(table.counts[key] < k for key in hidden)
+    return Audit(
+        cells=len(table.counts),
+        shown=len(table.counts) - len(hidden),
+        small=small,
+        protective=len(hidden) - small,
+        determined=len(_determined(table.groups, hidden)),
+        pinned=sum(_leaky(g, table.counts, hidden, k) for g in table.groups) if k > 1 else 0,
     )

@@ -7,14 +7,17 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.charts import AI_COLOUR, HYBRID_COLOUR, ML_COLOUR, MUTED, bar_chart
+from bot.charts import AI_COLOUR, HYBRID_COLOUR, ML_COLOUR, MUTED
 from bot.content import OUTCOME_NAMES
-from bot.stats import FUNNEL_STAGES, OUTCOMES, PERIOD_TEXT, SUPPRESSED_NOTE, Summary
-from bot.suppression import Cell
+from bot.stats.charts import hidden_bar_chart
+from bot.stats.figures import PERIOD_TEXT, SUPPRESSED_NOTE, Summary
+from bot.stats.suppression import Cell
+from bot.stats.types import FUNNEL_STAGES, OUTCOMES
 
 
 def _count(cell: Cell, k: int) -> str:
-    return f"< {k}" if cell.count is None else str(cell.count)
+    """A number, "< k" (fewer than k), or "hidden" (k or more, hidden to protect a small count)."""
+    return cell.show(k) if cell.count is None else str(cell.count)
 
 
 def _share(cell: Cell) -> str:
@@ -30,7 +33,7 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 
 def export_csvs(summary: Summary) -> dict[str, bytes]:
-    """Aggregates only: no member ids, no time finer than a week, hidden counts as "< k"."""
+    """Aggregates only: no member ids, no time finer than a week; hidden counts as "< k" or "hidden"."""
     s, k = summary, summary.k
     about = [
         ("period", s.period),
@@ -41,10 +44,9 @@ def export_csvs(summary: Summary) -> dict[str, bytes]:
         ("note", SUPPRESSED_NOTE.format(k=k)),
     ]
     funnel = [(stage, _count(c, k), _share(c)) for stage, c in s.funnel.items()]
-    weekly = [
-        (w, *(_count(cells[o], k) for o in OUTCOMES), _count(s.week_totals[w], k)) for w, cells in s.weekly
-    ]
-    weekly.append(("all", *(_count(s.outcomes[o], k) for o in OUTCOMES), _count(s.funnel["completed"], k)))
+    weekly = [(w, _count(cell, k)) for w, cell in s.weekly]
+    weekly.append(("all", _count(s.funnel["completed"], k)))
+    outcomes = [(o, OUTCOME_NAMES[o], _count(s.outcomes[o], k), _share(s.outcomes[o])) for o in OUTCOMES]
     questions: list[tuple[object, ...]] = []
     for q in s.questions:
         for option_id, cell in q.options.items():
@@ -56,7 +58,8 @@ def export_csvs(summary: Summary) -> dict[str, bytes]:
     return {
         "summary.csv": _csv(("metric", "value"), about),
         "funnel.csv": _csv(("stage", "members", "share_of_started"), funnel),
-        "outcomes_by_week.csv": _csv(("week_start", *OUTCOMES, "total"), weekly),
+        "outcomes.csv": _csv(("outcome", "name", "members", "share_of_completed"), outcomes),
+        "finished_by_week.csv": _csv(("week_start", "members_finished"), weekly),
         "questions.csv": _csv(
             ("question_id", "question", "kind", "option_id", "option", "members", "share"), questions
         ),
@@ -74,24 +77,27 @@ def _short(text: str, limit: int = 48) -> str:
 
 @dataclass(frozen=True)
 class Bars:
-    """What a chart shows, before drawing: a suppressed value is None and drawn as a hatched stub."""
+    """What a chart shows, before drawing: a suppressed value is None, with its words in ``hidden``."""
 
     title: str
     labels: list[str]
     values: list[int | None]
-    hidden_label: str
+    hidden: list[str | None]  # per bar: "< k" / "hidden", None when shown
     xlabel: str
     colours: list[str] | None = None
 
+    @property
+    def hidden_label(self) -> str:
+        return ", ".join(sorted({h for h in self.hidden if h}))
+
+
+def _hidden(cells: Iterable[Cell], k: int) -> list[str | None]:
+    return [cell.show(k) if cell.hidden else None for cell in cells]
+
 
 def draw(bars: Bars) -> bytes:
-    return bar_chart(
-        bars.title,
-        bars.labels,
-        bars.values,
-        colours=bars.colours,
-        hidden_label=bars.hidden_label,
-        xlabel=bars.xlabel,
+    return hidden_bar_chart(
+        bars.title, bars.labels, bars.values, bars.hidden, colours=bars.colours, xlabel=bars.xlabel
     )
 
 
@@ -100,8 +106,8 @@ def outcome_bars(summary: Summary) -> Bars:
         title=f"Quiz results, {PERIOD_TEXT[summary.period]}",
         labels=[OUTCOME_NAMES[o] for o in OUTCOMES],
         values=[summary.outcomes[o].count for o in OUTCOMES],
+        hidden=_hidden((summary.outcomes[o] for o in OUTCOMES), summary.k),
         colours=[_OUTCOME_COLOURS[o] for o in OUTCOMES],
-        hidden_label=f"< {summary.k}",
         xlabel="members (each member's latest result)",
     )
 
@@ -111,8 +117,8 @@ def funnel_bars(summary: Summary) -> Bars:
         title=f"Quiz funnel, {PERIOD_TEXT[summary.period]}",
         labels=[stage.capitalize() for stage in FUNNEL_STAGES],
         values=[summary.funnel[stage].count for stage in FUNNEL_STAGES],
+        hidden=_hidden((summary.funnel[stage] for stage in FUNNEL_STAGES), summary.k),
         colours=[AI_COLOUR, "#27ae60", MUTED, "#e67e22", "#e67e22", "#e67e22"],
-        hidden_label=f"< {summary.k}",
         xlabel="members (each counted once, by their latest attempt; a finished one first)",
     )
 
@@ -126,7 +132,7 @@ def question_bars(summary: Summary, question_id: str) -> Bars:
         title=_short(q.prompt, 70),
         labels=[_short(q.labels[o]) for o in q.options],
         values=[cell.count for cell in q.options.values()],
-        hidden_label=f"< {summary.k}",
+        hidden=_hidden(q.options.values(), summary.k),
         xlabel=f"members who finished (latest result) · stopped at this question: {stopped}",
     )
 
