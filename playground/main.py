@@ -1,0 +1,33 @@
+"""`careerbot playground`: start the fake Discord, the bot and the page, and serve until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from aiohttp import web
+
+from .web import build_app
+from .world import Playground
+
+HOST = "127.0.0.1"  # never another interface: the page drives the bot with no login
+
+
+async def serve(
+    port: int, content_dir: Path, db_path: Path | None, ready: asyncio.Event | None = None
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="careerbot-playground-") as tmp:
+        play = Playground(content_dir, db_path or Path(tmp) / "playground.sqlite3")
+        await play.start()
+        runner = web.AppRunner(build_app(play, port), access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, HOST, port).start()
+            print(f"careerbot playground: http://{HOST}:{port}  (Ctrl-C stops it)", flush=True)
+            if ready is not None:
+                ready.set()
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+            await play.stop()
