@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .web import build_app
+from .web import allow_port, build_app
 from .world import Playground
 
 HOST = "127.0.0.1"  # never another interface: the page drives the bot with no login
@@ -20,10 +20,13 @@ async def serve(
     with tempfile.TemporaryDirectory(prefix="careerbot-playground-") as tmp:
         play = Playground(content_dir, db_path or Path(tmp) / "playground.sqlite3")
         await play.start()
-        runner = web.AppRunner(build_app(play, port), access_log=None)
+        app = build_app(play)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
             await web.TCPSite(runner, HOST, port).start()
+            port = runner.addresses[0][1]
+            allow_port(app, port)
             print(f"careerbot playground: http://{HOST}:{port}  (Ctrl-C stops it)", flush=True)
             if ready is not None:
                 ready.set()

@@ -18,10 +18,16 @@ from .world import Playground
 STATIC = Path(__file__).with_name("static")
 ACTION_TIMEOUT = 20.0  # charts render in a thread on a busy machine; the fake's 3 s ack window still applies
 PLAY: web.AppKey[Playground] = web.AppKey("playground", Playground)
+HOSTS: web.AppKey[set[str]] = web.AppKey("hosts", set)
 
 
-def build_app(play: Playground, port: int) -> web.Application:
-    allowed_hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+def allow_port(app: web.Application, port: int) -> None:
+    """The Host headers the page answers, once the port is known (--port 0 picks a free one)."""
+    app[HOSTS].update({f"127.0.0.1:{port}", f"localhost:{port}"})
+
+
+def build_app(play: Playground) -> web.Application:
+    allowed_hosts: set[str] = set()
 
     @web.middleware
     async def local_only(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -34,6 +40,7 @@ def build_app(play: Playground, port: int) -> web.Application:
 
     app = web.Application(middlewares=[local_only], client_max_size=64 * 1024)
     app[PLAY] = play
+    app[HOSTS] = allowed_hosts
     app.router.add_get("/", index)
     app.router.add_static("/static", STATIC)
     app.router.add_get("/api/world", world)

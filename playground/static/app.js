@@ -25,7 +25,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) node.append(c);
   return node;
 }
 
@@ -38,6 +38,7 @@ function markdown(text) {
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
     .replace(/(^|[^*])\*([^*\n]+)\*/g, "$1<em>$2</em>")
     .replace(/__(.+?)__/g, "<u>$1</u>")
+    .replace(/(^|[\s(])_([^_\n]+)_(?=[\s).,]|$)/gm, "$1<em>$2</em>")
     .replace(/`([^`]+)`/g, "<code>$1</code>")
     .replace(/\[([^\]]+)\]\((https?:[^)\s]+)\)/g, '<a href="$2" target="_blank" rel="noreferrer">$1</a>');
 }
@@ -105,11 +106,12 @@ async function poll() {
   if (!data || !data.messages) return;
   const json = JSON.stringify(data.messages);
   if (json === state.lastJson) return;
+  const fresh = !state.lastJson;
   state.lastJson = json;
   const box = $("#messages");
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   box.replaceChildren(...data.messages.map(renderMessage));
-  if (atBottom || true) box.scrollTop = box.scrollHeight;
+  if (atBottom || fresh) box.scrollTop = box.scrollHeight;
 }
 
 function renderMessage(m) {
@@ -122,7 +124,7 @@ function renderMessage(m) {
     m.embeds.map((e) => renderEmbed(e, files, used)),
     m.attachments.filter((a) => !used.has(a.filename)).map(renderAttachment),
     renderComponents(m.components, m.id),
-    m.ephemeral ? el("div", { class: "eph" }, "👁 Only you can see this") : null);
+    m.ephemeral ? el("div", { class: "eph" }, "Only you can see this") : null);
   return node;
 }
 
@@ -227,7 +229,7 @@ function modalInputs(components, out = []) {
 function openModal(modal, interaction) {
   const form = $("#modal-form");
   const fields = modalInputs(modal.components);
-  form.replaceChildren(el("h2", {}, modal.title),
+  form.replaceChildren(...[el("h2", {}, modal.title),
     fields.map(({ input, label }) => [
       el("label", { for: `m-${input.custom_id}` }, label || input.custom_id),
       input.type === 4
@@ -239,7 +241,7 @@ function openModal(modal, interaction) {
     ]),
     el("div", { class: "actions" },
       el("button", { type: "button", class: "cancel", onclick: () => $("#modal").close() }, "Cancel"),
-      el("button", { type: "submit", id: "modal-submit" }, "Submit")));
+      el("button", { type: "submit", id: "modal-submit" }, "Submit"))].flat(Infinity));
   for (const { input } of fields) if (input.type === 4 && input.style !== 2 && input.value) form.querySelector(`#m-${input.custom_id}`).value = input.value;
   form.onsubmit = async (e) => {
     e.preventDefault();
@@ -336,12 +338,12 @@ function pickCommand(c) {
   $("#command-picker").hidden = true;
   $("#input").value = `/${c.path}`;
   const form = $("#option-form");
-  form.replaceChildren(el("div", { class: "title" }, el("strong", {}, `/${c.path}`), " ", el("small", {}, c.description)),
+  form.replaceChildren(...[el("div", { class: "title" }, el("strong", {}, `/${c.path}`), " ", el("small", {}, c.description)),
     c.options.map((o) => el("div", { class: "opt" },
       el("label", { for: `opt-${o.name}` }, `${o.name}${o.required ? " *" : ""} — ${o.description}`), optionInput(c, o))),
     el("div", { class: "actions" },
       el("button", { type: "button", id: "send-command", onclick: () => sendCommand(c) }, "Send"),
-      el("button", { type: "button", class: "cancel", onclick: closeCommand }, "Cancel")));
+      el("button", { type: "button", class: "cancel", onclick: closeCommand }, "Cancel"))].flat(Infinity));
   form.hidden = false;
   if (!c.options.length) sendCommand(c);
 }
