@@ -3,6 +3,7 @@ member can do in a Discord client (commands, autocomplete, buttons, selects, mod
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,11 @@ def _action(handler: Action) -> Callable[[web.Request], Awaitable[web.Response]]
     return run
 
 
-def _outcome(result: InteractionResult) -> dict[str, Any]:
+async def _outcome(result: InteractionResult) -> dict[str, Any]:
+    """After the acknowledgement, wait (bounded) for a deferred reply so the caller sees the bot's answer."""
+    if result.deferred and not result.finished:
+        with contextlib.suppress(TimeoutError):
+            await result.fake._wait_for(lambda: result.finished, ACTION_TIMEOUT)
     out: dict[str, Any] = {"interaction": str(result.id)}
     if result.modal is not None:
         out["modal"] = result.modal
@@ -146,7 +151,7 @@ async def command(play: Playground, body: dict[str, Any]) -> dict[str, Any]:
         timeout=ACTION_TIMEOUT,
         expect_followup=False,
     )
-    return _outcome(result)
+    return await _outcome(result)
 
 
 async def autocomplete(play: Playground, body: dict[str, Any]) -> dict[str, Any]:
@@ -183,7 +188,7 @@ async def click(play: Playground, body: dict[str, Any]) -> dict[str, Any]:
         timeout=ACTION_TIMEOUT,
         expect_followup=False,
     )
-    return _outcome(result)
+    return await _outcome(result)
 
 
 async def select(play: Playground, body: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +204,7 @@ async def select(play: Playground, body: dict[str, Any]) -> dict[str, Any]:
         timeout=ACTION_TIMEOUT,
         expect_followup=False,
     )
-    return _outcome(result)
+    return await _outcome(result)
 
 
 async def modal(play: Playground, body: dict[str, Any]) -> dict[str, Any]:
@@ -213,7 +218,7 @@ async def modal(play: Playground, body: dict[str, Any]) -> dict[str, Any]:
     result = await play.fake.submit_modal(
         persona.user, origin, fields, timeout=ACTION_TIMEOUT, expect_followup=False
     )
-    return _outcome(result)
+    return await _outcome(result)
 
 
 async def message(play: Playground, body: dict[str, Any]) -> dict[str, Any]:

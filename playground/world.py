@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.client import CareerBot
 from bot.content import Content, ContentError, load_content
 from bot.settings import Settings
-from fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeUser, point_discord_py_at
+from fakediscord import DiscordPyPointer, FakeChannel, FakeDiscord, FakeGuild, FakeUser, point_discord_py_at
 from fakediscord import permissions as perms
 
 log = logging.getLogger("careerbot.playground")
@@ -38,13 +38,14 @@ class Playground:
         self.channels: list[FakeChannel] = []
         self.bot: CareerBot | None = None
         self._task: asyncio.Task[None] | None = None
+        self._pointer: DiscordPyPointer | None = None
         self.content_error: str | None = None
         self.content_version = ""
 
     async def start(self) -> None:
         content = load_content(self.content_dir)  # a broken start-up content is the caller's error
         await self.fake.start()
-        point_discord_py_at(self.fake)
+        self._pointer = point_discord_py_at(self.fake)
         self._build_world()
         await self._start_bot(content)
 
@@ -97,7 +98,8 @@ class Playground:
         try:
             content = load_content(self.content_dir)
         except ContentError as exc:
-            self.content_error = str(exc)
+            # Name the file inside the content folder, as the author knows it: "careers.yaml: field: reason".
+            self.content_error = str(exc).removeprefix(f"{self.content_dir}/")
             log.warning("content not reloaded, keeping the last good content: %s", exc)
             return self.content_error
         await self._stop_bot()
@@ -115,6 +117,8 @@ class Playground:
     async def stop(self) -> None:
         await self._stop_bot()
         await self.fake.stop()
+        if self._pointer is not None:
+            self._pointer.restore()
 
     def persona(self, user_id: object) -> Persona:
         try:
