@@ -36,15 +36,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check bot cogs fakediscord playground tests bench
 	$(BIN)/ruff format --check bot cogs fakediscord playground tests bench
 
-type# The whole bot in a local web page against the loopback fake Discord: no token, nothing leaves 127.0.0.1.
-playground: $(VENV)/.installed
-	$(BIN)/python -m bot playground
-
-# Refreshes docs/img/*.png from a real headless Chromium playing through the playground page.
-screenshots: $(VENV)/.installed-dev
-	CAREERBOT_SCREENSHOTS=docs/img $(BIN)/python -m pytest -q tests/test_playground_browser.py
-
-check: $(VENV)/.installed-dev
+typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 pytest: $(VENV)/.installed-dev
