@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import tempfile
 from pathlib import Path
 
@@ -30,7 +31,10 @@ async def serve(
             print(f"careerbot playground: http://{HOST}:{port}  (Ctrl-C stops it)", flush=True)
             if ready is not None:
                 ready.set()
-            await asyncio.Event().wait()
+            stop = asyncio.Event()
+            # SIGTERM (systemd, a test harness) stops as cleanly as Ctrl-C: the temporary database goes too.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+            await stop.wait()
         finally:
             await runner.cleanup()
             await play.stop()

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=1280,900",
+    "--window-size=1280,1000",
 )
 WAIT = 30  # seconds; charts render on a shared 2-core machine
 
@@ -59,6 +60,8 @@ def page_url(tmp_path: Path) -> Iterator[str]:
             break
     else:
         pytest.fail("the playground exited before serving:\n" + "".join(lines))
+    # Keep reading its log so a full pipe never blocks the playground; it is kept for a failure's report.
+    threading.Thread(target=lines.extend, args=(process.stdout,), daemon=True).start()
     try:
         yield line.split()[2]
     finally:
@@ -158,6 +161,7 @@ def test_member_and_moderator_journeys_in_chromium(
         "return [...document.querySelectorAll('.embed')].map(e => e.textContent).find(t => t.includes('Your result'))",
     )
     assert "Your result: AI Engineer" in result and "Salary band" in result and "§" in result
+    browser.execute_script(LAST_MESSAGE + ".scrollIntoView()")
     browser.save_screenshot(str(shots / "quiz.png"))
 
     # Compare salaries: the chart arrives as an attached PNG and the browser decodes it.
