@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -106,3 +108,20 @@ async def test_reload_shows_a_broken_file_and_keeps_the_last_good_content(
     fixed = await (await http.post("/api/reload", json={})).json()
     assert fixed["content_error"] is None and fixed["content_version"] != first_version
     assert play.bot is not None and play.bot.content.content_version == fixed["content_version"]
+
+
+def test_a_broken_content_folder_stops_the_playground_with_one_line(tmp_path: Path) -> None:
+    content_dir = tmp_path / "content"
+    shutil.copytree(DATA, content_dir)
+    quiz = content_dir / "quiz.yaml"
+    quiz.write_text(quiz.read_text(encoding="utf-8") + "\n  - [unbalanced\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "playground", "--port", "0", "--content-dir", str(content_dir)],
+        cwd=DATA.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("careerbot: ") and "quiz.yaml: " in lines[0]

@@ -41,11 +41,28 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture
-def page_url(tmp_path: Path) -> Iterator[str]:
+def content_dir(tmp_path: Path) -> Path:
+    """A copy of data/ for the content preview, as an author would make one."""
+    folder = tmp_path / "content"
+    shutil.copytree(ROOT / "data", folder, ignore=shutil.ignore_patterns("*.sqlite3*"))
+    return folder
+
+
+@pytest.fixture
+def page_url(tmp_path: Path, content_dir: Path) -> Iterator[str]:
     """`careerbot playground` as a user starts it, on a free port; yields once it says where the page is."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
+    command = [
+        "playground",
+        "--port",
+        "0",
+        "--db",
+        str(tmp_path / "play.sqlite3"),
+        "--content-dir",
+        str(content_dir),
+    ]
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "playground", "--port", "0", "--db", str(tmp_path / "play.sqlite3")],
+        [sys.executable, "-m", "bot", *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -200,3 +217,29 @@ def test_member_and_moderator_journeys_in_chromium(
     )
     assert "morgan used /quizstats" in summary
     browser.save_screenshot(str(shots / "moderator.png"))
+
+
+def test_reload_content_shows_the_broken_field_on_the_page(
+    page_url: str, browser: webdriver.Chrome, content_dir: Path
+) -> None:
+    browser.get(page_url)
+    until(browser, "return document.querySelector('#content-status').textContent.startsWith('Content ')")
+    careers = content_dir / "careers.yaml"
+    careers.write_text(careers.read_text(encoding="utf-8").replace("maximum: 160000", "maximum: 100000", 1))
+    browser.find_element("id", "reload").click()
+    status = until(
+        browser,
+        "const s = document.querySelector('#content-status'); return s.classList.contains('bad') && s.textContent",
+    )
+    assert status == (
+        "Not reloaded (the bot keeps the last good content): "
+        "careers.yaml: tracks[0].salary.minimum: must be below maximum"
+    )
+    # The bot still answers with the last good figures.
+    run_command(browser, "compare salary")
+    shown = until(
+        browser,
+        "const m = [...document.querySelectorAll('.msg')].filter(m => m.textContent.includes('used /compare')).pop();"
+        " return m && m.querySelector('.embed') && m.textContent",
+    )
+    assert "$110-160k" in shown
