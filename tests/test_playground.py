@@ -125,3 +125,21 @@ def test_a_broken_content_folder_stops_the_playground_with_one_line(tmp_path: Pa
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("careerbot: ") and "quiz.yaml: " in lines[0]
+
+
+async def test_a_message_mentioning_the_bot_gets_an_answer(
+    client: tuple[TestClient[Any, Any], Playground],
+) -> None:
+    http, play = client
+    world = await _world(http)
+    alice, general = _persona(world, "alice"), world["channels"][0]["id"]
+    sent = await http.post(
+        "/api/message", json={"persona": alice, "channel": general, "content": "do I need a PhD?"}
+    )
+    assert sent.status == 200
+    channel = play.channel(general, play.persona(alice))
+    reply = await play.fake.wait_channel_message(channel, timeout=20)
+    seen = await (await http.get(f"/api/messages?persona={alice}&channel={general}")).json()
+    texts = [m["content"] + str(m["embeds"]) for m in seen["messages"]]
+    assert texts[0].startswith(f"<@{play.fake.bot_user.id}> do I need a PhD?")
+    assert any(str(reply.id) == m["id"] for m in seen["messages"]) and "§" in texts[-1]

@@ -134,6 +134,13 @@ def run_command(driver: webdriver.Chrome, path: str, **options: str) -> None:
         for name, value in options.items():
             field = driver.find_element("id", f"opt-{name}")
             field.send_keys(value)
+            if driver.find_elements("id", f"opt-{name}-choices"):  # an autocompleted option: the bot suggests
+                suggestions = until(
+                    driver,
+                    "return [...document.querySelectorAll(`#opt-${arguments[0]}-choices div`)].map(d => d.textContent)",
+                    name,
+                )
+                assert all(suggestions), suggestions
         until(driver, "const b = document.querySelector('#send-command'); if (b) b.click(); return !!b")
 
 
