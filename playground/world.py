@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.client import CareerBot
+from bot.client import EXTENSIONS, CareerBot
 from bot.content import Content, ContentError, load_content
 from bot.settings import Settings
 from fakediscord import DiscordPyPointer, FakeChannel, FakeDiscord, FakeGuild, FakeUser, point_discord_py_at
@@ -30,8 +30,8 @@ class Persona:
 class Playground:
     """Owns the fake Discord and the bot; reload() swaps in new content only when it validates."""
 
-    def __init__(self, content_dir: Path, db_path: Path) -> None:
-        self.content_dir, self.db_path = content_dir, db_path
+    def __init__(self, content_dir: Path, db_path: Path, *, extensions: tuple[str, ...] = EXTENSIONS) -> None:
+        self.content_dir, self.db_path, self.extensions = content_dir, db_path, extensions
         self.fake = FakeDiscord()
         self.guild: FakeGuild | None = None
         self.personas: dict[int, Persona] = {}
@@ -80,7 +80,7 @@ class Playground:
 
     async def _start_bot(self, content: Content) -> None:
         settings = self._settings()
-        bot = CareerBot(settings, content)
+        bot = CareerBot(settings, content, extensions=self.extensions)
         task = asyncio.create_task(bot.start(self.fake.token))
         ready = asyncio.create_task(bot.wait_until_ready())
         done, _ = await asyncio.wait({ready, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -250,3 +252,56 @@ def test_reload_content_shows_the_broken_field_on_the_page(
         " return m && m.querySelector('.embed') && m.textContent",
     )
     assert "$110-160k" in shown
+
+
+@pytest.fixture
+def modal_page_url(tmp_path: Path) -> Iterator[str]:
+    """The playground in this process (on its own thread and loop) with a test extension that opens a modal."""
+    from bot.client import EXTENSIONS
+    from playground.web import allow_port, build_app
+    from playground.world import Playground
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    play = Playground(
+        ROOT / "data", tmp_path / "play.sqlite3", extensions=(*EXTENSIONS, "tests.playground_modal_cog")
+    )
+
+    async def start() -> tuple[web.AppRunner, int]:
+        await play.start()
+        app = build_app(play)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        port = int(runner.addresses[0][1])
+        allow_port(app, port)
+        return runner, port
+
+    runner, port = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=60)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+
+        async def stop() -> None:
+            await runner.cleanup()
+            await play.stop()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+
+
+def test_a_modal_opens_and_its_answer_reaches_the_bot(modal_page_url: str, browser: webdriver.Chrome) -> None:
+    browser.get(modal_page_url)
+    until(browser, "return document.querySelectorAll('#persona option').length >= 4")
+    run_command(browser, "note")
+    until(browser, "return document.querySelector('#modal').open && document.querySelector('#m-note')")
+    assert browser.find_element("css selector", "#modal h2").text == "Leave a note"
+    browser.find_element("id", "m-note").send_keys("hello from the page")
+    browser.find_element("id", "modal-submit").click()
+    reply = until(
+        browser,
+        "return [...document.querySelectorAll('.msg.ephemeral')].map(m => m.textContent).find(t => t.includes('Noted:'))",
+    )
+    assert "Noted: hello from the page" in reply and "Only you can see this" in reply
