@@ -15,22 +15,19 @@ from .world import Playground
 HOST = "127.0.0.1"  # never another interface: the page drives the bot with no login
 
 
-async def serve(
-    port: int, content_dir: Path, db_path: Path | None, ready: asyncio.Event | None = None
-) -> None:
+async def serve(port: int, content_dir: Path, db_path: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="careerbot-playground-") as tmp:
         play = Playground(content_dir, db_path or Path(tmp) / "playground.sqlite3")
-        await play.start()
         app = build_app(play)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
+            # Bind the page first: a busy port fails at once, before a bot is started for nothing.
             await web.TCPSite(runner, HOST, port).start()
             port = runner.addresses[0][1]
             allow_port(app, port)
+            await play.start()
             print(f"careerbot playground: http://{HOST}:{port}  (Ctrl-C stops it)", flush=True)
-            if ready is not None:
-                ready.set()
             stop = asyncio.Event()
             # SIGTERM (systemd, a test harness) stops as cleanly as Ctrl-C: the temporary database goes too.
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

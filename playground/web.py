@@ -35,6 +35,8 @@ def build_app(play: Playground) -> web.Application:
         # Refusing other Host headers stops a web site from reaching the page through DNS rebinding.
         if request.host not in allowed_hosts:
             return web.json_response({"error": "this page answers only on 127.0.0.1"}, status=403)
+        if request.path.startswith("/api/") and play.bot is None:
+            return web.json_response({"error": "the bot is starting, try again in a moment"}, status=503)
         if request.method == "POST" and request.content_type != "application/json":
             return web.json_response({"error": "expected application/json"}, status=415)
         return await handler(request)

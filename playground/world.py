@@ -39,6 +39,7 @@ class Playground:
         self.bot: CareerBot | None = None
         self._task: asyncio.Task[None] | None = None
         self._pointer: DiscordPyPointer | None = None
+        self._reloading = asyncio.Lock()
         self.content_error: str | None = None
         self.content_version = ""
 
@@ -95,6 +96,10 @@ class Playground:
 
     async def reload(self) -> str | None:
         """Re-validate the content folder; on success restart the bot on it. Returns the error, if any."""
+        async with self._reloading:  # two clicks on "Reload content" restart the bot once each, in turn
+            return await self._reload()
+
+    async def _reload(self) -> str | None:
         try:
             content = load_content(self.content_dir)
         except ContentError as exc:
@@ -116,7 +121,8 @@ class Playground:
 
     async def stop(self) -> None:
         await self._stop_bot()
-        await self.fake.stop()
+        if self.fake.api_base:  # started
+            await self.fake.stop()
         if self._pointer is not None:
             self._pointer.restore()
 
