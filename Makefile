@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest check bench clean
+.PHONY: run playground screenshots test lint typecheck pytest check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/python -m bot run
 
+# The whole bot in a local web page against the loopback fake Discord: no token, nothing leaves 127.0.0.1.
+playground: $(VENV)/.installed
+	$(BIN)/python -m bot playground
+
+# Refreshes docs/img/*.png from a real headless Chromium playing through the playground page.
+screenshots: $(VENV)/.installed-dev
+	CAREERBOT_SCREENSHOTS=docs/img $(BIN)/python -m pytest -q tests/test_playground_browser.py
+
 check: $(VENV)/.installed
 	$(BIN)/python -m bot check
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check bot cogs fakediscord tests bench
-	$(BIN)/ruff format --check bot cogs fakediscord tests bench
+	$(BIN)/ruff check bot cogs fakediscord playground tests bench
+	$(BIN)/ruff format --check bot cogs fakediscord playground tests bench
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

@@ -199,7 +199,30 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--stdin", action="store_true", help="read one question per line until EOF")
     ask.add_argument("question", nargs="*")
+    play = sub.add_parser(
+        "playground", help="try the bot in a local web page against a fake Discord (no token)"
+    )
+    play.add_argument("--port", type=int, default=8765, help="page port on 127.0.0.1 (default 8765)")
+    play.add_argument(
+        "--content-dir", type=Path, default=None, help="content folder to preview (default: data/)"
+    )
+    play.add_argument(
+        "--db", type=Path, default=None, help="keep the database here (default: a temporary one)"
+    )
     return parser
+
+
+def _playground(settings: Settings, args: argparse.Namespace) -> int:
+    # Imported here: the playground drives the fake Discord, which `careerbot run` never needs.
+    from playground.main import serve
+
+    content_dir = args.content_dir or settings.content_dir
+    _content(settings.model_copy(update={"content_dir": content_dir}))  # a broken folder: one line, exit 2
+    try:
+        asyncio.run(serve(args.port, content_dir, args.db))
+    except OSError as exc:
+        raise Fatal(f"playground cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings()
         _logging(settings)
+        if command == "playground":
+            return _playground(settings, args)
         content = _content(settings)
         if command == "check":
             print(json.dumps({"settings": "ok", **dump_for_check(content)}, indent=2))
