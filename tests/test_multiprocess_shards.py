@@ -114,8 +114,8 @@ async def test_two_shard_processes_share_one_database(fake: FakeDiscord, tmp_pat
         # Each moderator, served by a different process, sees only their own server's figures.
         res_even = await fake.invoke(mod_even, "quizstats summary", guild=even, options={"period": "all"})
         res_odd = await fake.invoke(mod_odd, "quizstats summary", guild=odd, options={"period": "all"})
-        assert "**2** members started" in started(res_even.embeds[0])
-        assert "**1** member" in started(res_odd.embeds[0])
+        assert "Members started: **2**" in started(res_even.embeds[0])
+        assert "Members started: **1**" in started(res_odd.embeds[0])
 
         # Process one got only Odd Hub's two commands; every DM click (carol's too) went to shard 0.
         on_one = [json.loads(f)["t"] for _, f in fake.gateway.by_shard[1].log].count("INTERACTION_CREATE")
@@ -131,7 +131,7 @@ async def test_two_shard_processes_share_one_database(fake: FakeDiscord, tmp_pat
         # Restarted, it takes shard 1 back and serves Odd Hub from the shared database.
         one = await launch(fake, env, 1)
         res_odd = await fake.invoke(mod_odd, "quizstats summary", guild=odd, options={"period": "all"})
-        assert "**1** member" in started(res_odd.embeds[0])
+        assert "Members started: **1**" in started(res_odd.embeds[0])
         assert fake.sync_count() == 1
         assert one.saw("housekeeping: Swept") == 0
     finally:

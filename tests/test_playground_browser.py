@@ -37,6 +37,7 @@ if CHROMIUM is None or CHROMEDRIVER is None:
         pytest.fail(f"{reason}; CI must run the browser test", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
+from bot.content import load_content  # noqa: E402
 from selenium import webdriver  # noqa: E402  (after the skip: the dev extra may lack it on a user's machine)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -147,6 +148,11 @@ def run_command(driver: webdriver.Chrome, path: str, **options: str) -> None:
 
 
 LAST_MESSAGE = "const all = [...document.querySelectorAll('#messages .msg')]; return all[all.length - 1]"
+SCALE = {q.id: [o.id for o in q.options] for q in load_content(ROOT / "data").quiz.all_questions}
+ANSWER_IDS = (  # custom_ids of the first button row of the newest message, in the order shown
+    "const all = [...document.querySelectorAll('#messages .msg')];"
+    " return [...all[all.length - 1].querySelector('.row').querySelectorAll('button')].map(b => b.dataset.customId)"
+)
 EMBED_TITLES = "return [...document.querySelectorAll('#messages .embed .title')].map(t => t.textContent)"
 
 
@@ -165,7 +171,7 @@ def test_member_and_moderator_journeys_in_chromium(
     )
     assert "Only you can see this" in reply
 
-    # The DM: click the first answer of each question until the result arrives.
+    # The DM: click the AI end of each question until the result arrives.
     browser.execute_script("document.querySelector('[data-channel=dm]').click()")
     until(
         browser,
@@ -176,7 +182,11 @@ def test_member_and_moderator_journeys_in_chromium(
         if any(t.startswith("Your result") for t in titles):
             break
         before = titles[-1]
-        browser.execute_script(LAST_MESSAGE + ".querySelector('.row button').click()")
+        # Options are shuffled per member: pick the AI end of each scale by its custom_id, not its position.
+        shown = browser.execute_script(ANSWER_IDS)
+        question = shown[0].split(":")[2]
+        ai_end = next(cid for cid in shown if cid.split(":")[3] == SCALE[question][0])
+        browser.execute_script(f"document.querySelector('[data-custom-id=\"{ai_end}\"]').click()")
         until(
             browser,
             EMBED_TITLES.replace("return ", "const t = ") + "; return t[t.length - 1] !== arguments[0]",
