@@ -37,10 +37,11 @@ if CHROMIUM is None or CHROMEDRIVER is None:
         pytest.fail(f"{reason}; CI must run the browser test", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
-from bot.content import load_content  # noqa: E402
 from selenium import webdriver  # noqa: E402  (after the skip: the dev extra may lack it on a user's machine)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from bot.content import load_content  # noqa: E402
 
 
 @pytest.fixture
