@@ -91,6 +91,26 @@ async def test_newer_schema_is_refused_with_reason(database: Path | str) -> None
         await open_storage(database)
 
 
+async def test_a_migration_numbered_below_the_newest_applied_still_runs(database: Path | str) -> None:
+    """Branches land migrations out of order (0008 before 0005): a database that has the higher one
+    must still get the lower one when it arrives, not skip it because a higher number is applied."""
+    s = await open_storage(database)
+    async with s._tx() as tx:  # as if 0004 had not existed when this database was made
+        await tx.execute("DROP INDEX faq_feedback_query")
+        await tx.execute("DELETE FROM schema_version WHERE version = 4")
+    await s.close()
+    s = await open_storage(database)
+    try:
+        async with s._tx() as tx:
+            rows = await tx.execute_fetchall("SELECT version FROM schema_version ORDER BY version")
+        assert [int(r[0]) for r in rows] == [m.version for m in migrations()]
+        async with s._tx() as tx:  # 0004 ran again: its index is back, so creating it again fails
+            with pytest.raises((sqlite3.OperationalError, asyncpg.PostgresError), match="already exists"):
+                await tx.execute("CREATE INDEX faq_feedback_query ON faq_feedback (query_id)")
+    finally:
+        await s.close()
+
+
 async def test_unwritable_path_says_which_and_why(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")

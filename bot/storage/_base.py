@@ -220,8 +220,9 @@ class StorageBase:
                 await pg.lock_migrations(tx)
                 current = await pg.current_version(tx)
                 self._refuse_newer(current, migrations("postgresql"))
+                applied = await pg.applied_versions(tx)
                 for mig in migrations("postgresql"):
-                    if mig.version > current:
+                    if mig.version not in applied:  # a lower number added later still runs
                         await pg.apply(tx, mig.version, mig.name, mig.sql)
         except BaseException:
             await self._pool.close()
@@ -262,8 +263,10 @@ class StorageBase:
         current = int(row[0]) if row else 0
         known = migrations()
         self._refuse_newer(current, known)
+        async with db.execute("SELECT version FROM schema_version") as cur:
+            applied = {int(row[0]) for row in await cur.fetchall()}
         for mig in known:
-            if mig.version <= current:
+            if mig.version in applied:  # not "<= current": a lower number added later still runs
                 continue
             # executescript commits first; wrap the migration and its record in one transaction.
             await db.executescript(

@@ -73,6 +73,10 @@ async def current_version(tx: PgTx) -> int:
     return int(rows[0]["v"])
 
 
+async def applied_versions(tx: PgTx) -> set[int]:
+    return {int(row["version"]) for row in await tx.execute_fetchall("SELECT version FROM schema_version")}
+
+
 async def lock_migrations(tx: PgTx) -> None:
     await tx.execute_fetchall("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
 
