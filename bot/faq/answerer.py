@@ -33,6 +33,9 @@ SHARPNESS = 3.0
 # content-word cosine to some answerable training wording reaches this; under it, off-topic noise.
 NEAR_SIMILARITY = 0.5
 FIT_TIMEOUT_S = 60.0
+# A taught example counts as this many training rows: one moderator's correction among ~1,300 rows
+# must move the boundary for its neighbours, not only for its own exact wording.
+TAUGHT_WEIGHT = 3.0
 Floats = NDArray[np.float64]
 
 
@@ -78,21 +81,30 @@ class FaqRetriever:
     """The trained answerer (the name is kept from the lexical retriever it replaced)."""
 
     def __init__(self, faq: Faq, extra: Iterable[tuple[str, str]] = ()) -> None:
+        """`extra`: (text, entry id or "none") a server's moderators taught; they weigh TAUGHT_WEIGHT
+        rows each, and their exact wording always gets the taught answer."""
         self.faq = faq
         self.entries = list(faq.entries)
         self.threshold = faq.decline_below
         self._by_id = {e.id: e for e in self.entries}
+        extra = list(extra)
         texts, labels = training_set(faq, extra)
+        weights = [1.0] * (len(texts) - len(extra)) + [TAUGHT_WEIGHT] * len(extra)
         # Taught labels may name an entry removed since: dropped rather than failing start-up.
         kept = [
-            (clean(t), lab)
-            for t, lab in zip(texts, labels, strict=True)
+            (clean(t), lab, w)
+            for t, lab, w in zip(texts, labels, weights, strict=True)
             if lab in self._by_id or lab == NONE_LABEL
         ]
+        self._taught: dict[str, FaqEntry | None] = {
+            clean(t): self._by_id.get(lab) for t, lab in extra if lab in self._by_id or lab == NONE_LABEL
+        }
+        self._taught.pop("", None)
         a = _fit_in_child(
-            [t for t, _ in kept],
-            [NONE_LABEL if lab == NONE_LABEL else self._by_id[lab].section for _, lab in kept],
-            [None if lab == NONE_LABEL else lab for _, lab in kept],
+            [t for t, _, _ in kept],
+            [NONE_LABEL if lab == NONE_LABEL else self._by_id[lab].section for _, lab, _ in kept],
+            [None if lab == NONE_LABEL else lab for _, lab, _ in kept],
+            [w for _, _, w in kept],
         )
         words = Vectorizer(a["words_terms"], a["words_idf"], partial(word_ngrams, lo=1, hi=2))
         chars = Vectorizer(
@@ -130,6 +142,8 @@ class FaqRetriever:
 
     def ask(self, question: str) -> Match:
         text = clean(question)
+        if text in self._taught:
+            return self._as_taught(text, self._taught[text])
         sec_p, ent_p = self._probabilities(text)
         none_p = float(sec_p[self._none]) if self._none >= 0 else 0.0
         answerable = sec_p.copy()
@@ -155,6 +169,16 @@ class FaqRetriever:
             note=note,
             none_score=none_p,
         )
+
+    def _as_taught(self, text: str, entry: FaqEntry | None) -> Match:
+        """A wording a moderator taught: their answer (or their "not for this bot"), whatever the model says."""
+        if entry is None:
+            best = self._entry_order[int(self._probabilities(text)[1].argmax())]
+            return Match(None, 0.0, best, True, (), none_score=1.0)
+        note = None
+        if entry.section == "salary" and "city" not in entry.answer and self._names_place(text):
+            note = self.faq.place_note
+        return Match(entry, 1.0, entry, False, (entry,), note=note)
 
     def nearest(self, question: str, limit: int = 3) -> tuple[FaqEntry, ...]:
         """Entries whose training wordings are close to the question; empty for off-topic noise.
@@ -218,10 +242,12 @@ class FaqRetriever:
         return [self.entries[i] for i in sorted(pool, key=key)[:limit]]
 
 
-def _fit_in_child(texts: list[str], sections: list[str], entries: list[str | None]) -> dict[str, Any]:
+def _fit_in_child(
+    texts: list[str], sections: list[str], entries: list[str | None], weights: list[float]
+) -> dict[str, Any]:
     """Run bot/faq/_fit.py in a child process and read back its arrays (never pickles)."""
-    job = json.dumps({"texts": texts, "sections": sections, "entries": entries}).encode()
-    return dict(_fit_job(job))
+    job = json.dumps({"texts": texts, "sections": sections, "entries": entries, "weights": weights})
+    return dict(_fit_job(job.encode()))
 
 
 @functools.lru_cache(maxsize=4)
