@@ -63,3 +63,48 @@ async def test_a_teach_retrains_only_its_server_and_many_teaches_coalesce(
         assert [label for _, _, label in rows] == ["where-jobs", "none", "none"]
     finally:
         await storage.close()
+
+
+async def test_export_taught_prints_yaml_a_maintainer_can_merge_into_data(tmp_path: Path) -> None:
+    import shutil
+
+    import yaml
+
+    from bot.content import load_content
+    from tests.conftest import DATA
+    from tests.test_process import bot_env, run
+
+    env = bot_env(tmp_path)
+    storage = Storage(Path(env["DATABASE_PATH"]))
+    await storage.open()
+    now = time.time()
+    await storage.add_taught(1, LAGOS, "where-jobs", now)
+    await storage.add_taught(1, LAGOS, "where-jobs", now)  # taught twice: exported once
+    await storage.add_taught(1, "can u look at my cv: it's “long”", "none", now)
+    await storage.add_taught(2, "is rust worth it for ml infra", "ml-skills", now)
+    await storage.add_taught(2, "gone entry", "an-entry-removed-since", now)
+    await storage.close()
+
+    code, out, err = await run(env, "faq", "export-taught")
+    assert code == 0, err
+    assert "merge each" in out and "1 example(s) taught for answers no longer in data/faq.yaml" in out
+    exported = yaml.safe_load(out)["examples"]
+    assert exported == {
+        "ml-skills": ["is rust worth it for ml infra"],
+        "where-jobs": [LAGOS],
+        "none": ["can u look at my cv: it's “long”"],
+    }
+    # Merged into a copy of data/, the content still loads and the answerer trains on it.
+    copy = tmp_path / "data"
+    shutil.copytree(DATA, copy)
+    path = copy / "faq_examples.yaml"
+    merged = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for label, texts in exported.items():
+        merged["examples"][label] += texts
+    path.write_text(yaml.safe_dump(merged, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert LAGOS in load_content(copy).faq.examples["where-jobs"]
+
+    code, out, _ = await run(env, "faq", "export-taught", "--guild", "2")
+    assert code == 0 and yaml.safe_load(out)["examples"] == {"ml-skills": ["is rust worth it for ml infra"]}
+    code, out, _ = await run(env, "faq", "export-taught", "--guild", "3")
+    assert code == 0 and yaml.safe_load(out)["examples"] == {}
