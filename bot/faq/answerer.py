@@ -1,6 +1,6 @@
 """Answer members' free-text questions from data/faq.yaml, or decline: a learned answerer.
 
-Two linear models over one TF-IDF feature space (word 1-2-grams + char_wb 2-5-grams, so typos and
+Two linear models over one TF-IDF feature space (word 1-2-grams + char_wb 2-4-grams, so typos and
 slang still share pieces with the training wordings). The first picks the article section, or
 "none" for what the article does not answer; the second picks the entry within that section. Both
 are fitted at start-up from data/ (entries' questions and phrasings plus data/faq_examples.yaml,
@@ -106,9 +106,13 @@ class FaqRetriever:
             [None if lab == NONE_LABEL else lab for _, lab, _ in kept],
             [w for _, _, w in kept],
         )
-        words = Vectorizer(a["words_terms"], a["words_idf"], partial(word_ngrams, lo=1, hi=2))
+        (w_lo, w_hi), (c_lo, c_hi) = (int(x) for x in a["words_range"]), (int(x) for x in a["chars_range"])
+        words = Vectorizer(a["words_terms"], a["words_idf"], partial(word_ngrams, lo=w_lo, hi=w_hi))
         chars = Vectorizer(
-            a["chars_terms"], a["chars_idf"], partial(char_wb_ngrams, lo=2, hi=5), offset=len(words.vocab)
+            a["chars_terms"],
+            a["chars_idf"],
+            partial(char_wb_ngrams, lo=c_lo, hi=c_hi),
+            offset=len(words.vocab),
         )
         self._linear = Linear(
             [words, chars], [a["section_coef"], a["entry_coef"]], [a["section_bias"], a["entry_bias"]]
@@ -120,12 +124,16 @@ class FaqRetriever:
         self._near = Vectorizer(
             a["near_terms"], a["near_idf"], partial(word_ngrams, lo=1, hi=1, stop=frozenset())
         )
-        # Dense rows x content words (~500 x ~1,000): small, and a query is a handful of columns.
-        near = np.zeros((len(a["near_indptr"]) - 1, len(self._near.vocab)))
-        for r in range(near.shape[0]):
-            lo, hi = a["near_indptr"][r], a["near_indptr"][r + 1]
-            near[r, a["near_indices"][lo:hi]] = a["near_data"][lo:hi]
-        self._near_rows: Floats = near
+        # An inverted index (content word -> the rows holding it, with their weights): a query
+        # touches a handful of words, and memory holds only the ~6,000 non-zeros, not a dense
+        # rows x words matrix (~8 MB).
+        indices, data, indptr = a["near_indices"], a["near_data"], a["near_indptr"]
+        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        order = np.argsort(indices, kind="stable")
+        self._near_count = len(indptr) - 1
+        self._near_rows = rows[order]
+        self._near_data: Floats = data[order]
+        self._near_ptr = np.searchsorted(indices[order], np.arange(len(self._near.vocab) + 1))
         self._near_labels = [str(x) for x in a["near_labels"]]
         self._places = [tuple(clean(p).split()) for p in faq.places if clean(p)]
         self._vocab = [
@@ -189,7 +197,10 @@ class FaqRetriever:
         idx, vals = self._near.encode(text)
         if not idx:
             return ()
-        sims = self._near_rows[:, idx] @ np.asarray(vals)
+        sims = np.zeros(self._near_count)
+        for j, v in zip(idx, vals, strict=True):
+            lo, hi = self._near_ptr[j], self._near_ptr[j + 1]
+            sims[self._near_rows[lo:hi]] += self._near_data[lo:hi] * v  # a word is once per row
         out: list[FaqEntry] = []
         for i in np.argsort(-sims):
             if sims[i] < NEAR_SIMILARITY or len(out) == limit:
