@@ -105,6 +105,7 @@ class FaqRetriever:
             [NONE_LABEL if lab == NONE_LABEL else self._by_id[lab].section for _, lab, _ in kept],
             [None if lab == NONE_LABEL else lab for _, lab, _ in kept],
             [w for _, _, w in kept],
+            shared=not extra,
         )
         (w_lo, w_hi), (c_lo, c_hi) = (int(x) for x in a["words_range"]), (int(x) for x in a["chars_range"])
         words = Vectorizer(a["words_terms"], a["words_idf"], partial(word_ngrams, lo=w_lo, hi=w_hi))
@@ -254,17 +255,22 @@ class FaqRetriever:
 
 
 def _fit_in_child(
-    texts: list[str], sections: list[str], entries: list[str | None], weights: list[float]
+    texts: list[str], sections: list[str], entries: list[str | None], weights: list[float], *, shared: bool
 ) -> dict[str, Any]:
-    """Run bot/faq/_fit.py in a child process and read back its arrays (never pickles)."""
+    """Run bot/faq/_fit.py in a child process and read back its arrays (never pickles). `shared`:
+    the base training set, which every client and server of this process starts from."""
     job = json.dumps({"texts": texts, "sections": sections, "entries": entries, "weights": weights})
-    return dict(_fit_job(job.encode()))
+    return dict(_fit_shared(job.encode()) if shared else _fit_job(job.encode()))
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)
+def _fit_shared(job: bytes) -> tuple[tuple[str, Any], ...]:
+    # Cached in memory: a process that builds the base answerer again (a restarted client, the test
+    # suite's many bots) fits once. A server's own fits are not kept twice. Nothing is written anywhere.
+    return _fit_job(job)
+
+
 def _fit_job(job: bytes) -> tuple[tuple[str, Any], ...]:
-    # Cached in memory by training set: a process that builds the same answerer twice (a restarted
-    # client, the test suite's many bots) fits once. Nothing is written anywhere.
     done = subprocess.run(
         # By path, not -m: the child then imports only numpy and scikit-learn, not the bot package.
         [sys.executable, str(Path(__file__).with_name("_fit.py"))],

@@ -3,7 +3,7 @@
 A server's model is fitted on first use and again after each teach, in the background (the fit runs
 in a child process, awaited from a thread, so the event loop never waits on it). An answer asked
 while a fit runs waits for it, so a question answered after a teach always sees what was taught.
-Only the MAX_MODELS most recently used servers' models stay in memory (~3 MB each); a server whose
+Only the MAX_MODELS most recently used servers' models stay in memory (~5 MB each); a server whose
 model was dropped or is older than MAX_AGE_S (retention purges taught rows) is fitted again.
 """
 
@@ -33,6 +33,8 @@ class GuildAnswerers:
         self._plain: dict[int, float] = {}  # servers that taught nothing (when last checked): the base
         self._fits: dict[int, asyncio.Task[FaqRetriever]] = {}  # running, or queued behind a running one
         self._queued: dict[int, asyncio.Task[FaqRetriever]] = {}
+        # One fit at a time: each is a child process of ~100 MB for about a second.
+        self._one_fit = asyncio.Semaphore(1)
 
     async def get(self, guild_id: int | None) -> FaqRetriever:
         """The answerer for questions asked in this server (the base one in DMs)."""
@@ -79,9 +81,10 @@ class GuildAnswerers:
                 self._plain[guild_id] = started
                 return self.base
             extra = [(question, label) for _, question, label in rows]
-            model = await asyncio.to_thread(FaqRetriever, self.base.faq, extra)
+            async with self._one_fit:
+                model = await asyncio.to_thread(FaqRetriever, self.base.faq, extra)
         except Exception:
-            # Keep answering with what there is; the next teach or expiry tries again.
+            # Keep answering with what there is; the next teach, eviction or expiry tries again.
             log.exception("refitting the FAQ answerer for guild %s failed", guild_id)
             held = self._models.get(guild_id)
             return held[1] if held is not None else self.base

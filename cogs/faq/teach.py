@@ -123,7 +123,8 @@ class TeachPick(_ModeratorSelect, template=r"faqteach:q"):
             return
         await interaction.response.send_message(
             f"Teach: “{fit(wording, 300)}”\nPick the answer it should have got, or “{NOT_FOR_THIS_BOT}”. "
-            "You can edit the wording before it is saved; it is kept without the member's name.",
+            "You can edit the wording before it is saved. It becomes this server's example, kept without "
+            "the member's name, so take out anything personal.",
             view=answer_menus(interaction.client.content.faq.entries, value),
             ephemeral=True,
         )
@@ -197,8 +198,11 @@ class TeachModal(ui.Modal, title="Teach the FAQ"):
                 if self.label == NONE_LABEL
                 else f"Done: members asking “{shown}” now get **{self.label_text}**."
             )
-        else:
-            done = "Retrained, but this wording still gets a different answer: tell the bot's maintainers."
+        else:  # the fit failed (logged); a taught wording always gets its answer once fitted
+            done = (
+                "Saved, but retraining failed just now, so answers stay as they were. "
+                "It is tried again with the next teach, or within the hour."
+            )
         await interaction.followup.send(done, ephemeral=True)
 
     async def on_error(  # type: ignore[override]
