@@ -4,7 +4,9 @@ answerer retrains, and members asking those words get the taught answer from the
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from typing import Any, NamedTuple
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from fakediscord import FakeDiscord
 from fakediscord.interactions import InteractionResult
 from fakediscord.permissions import MANAGE_GUILD
-from tests.conftest import BotRunner
+from tests.conftest import BotRunner, hold_database
 from tests.quiz_paths import db_rows
 
 # SQLite only: /quizstats (StatsService) reads SQLite today; tests/test_faq_taught.py runs the
@@ -136,3 +138,24 @@ async def test_members_and_forged_ids_cannot_teach(
     gone = await fake.select(s.mod, review, "faqteach:q", ["0123456789abcdef"], forge=True)
     assert gone.ephemeral and "no longer stored" in gone.content
     assert db_rows(runner.db_path, "SELECT count(*) FROM faq_taught") == [(0,)]
+
+
+async def test_a_question_asked_while_its_server_refits_waits_for_it_and_stays_private(
+    fake: FakeDiscord, runner: BotRunner, server: Server
+) -> None:
+    s = server
+    bot = await runner.start()
+    await bot.storage.add_taught(s.guild.id, LAGOS, "where-jobs", time.time())
+    # The server's model is fitted on its first question; the database is held, so the fit cannot
+    # start and the answer outlasts the acknowledgement budget.
+    async with hold_database(runner):
+        asked = asyncio.create_task(
+            fake.invoke(s.alice, "faq", guild=s.guild, options={"question": LAGOS, "public": True})
+        )
+        await fake.wait_for(lambda: any(r.deferred for r in fake.interactions))
+    res = await asked
+    jobs = runner.content.faq.entry("where-jobs")
+    assert jobs is not None
+    # Whether it would decline was not known when it had to be acknowledged: private, but answered
+    # by the server's taught model, not the one before.
+    assert res.ephemeral and res.embeds and res.embeds[0]["title"] == jobs.question
