@@ -96,6 +96,14 @@ async def test_a_declined_question_taught_an_answer_gets_it_from_then_on(
     ]
     columns = db_rows(runner.db_path, "SELECT * FROM faq_taught")[0]
     assert s.alice.id not in columns and s.mod.id not in columns
+    # A mention in the server is answered the same way, in the channel.
+    asked = await fake.send_message(s.alice, s.guild.general, LAGOS, guild=s.guild)
+
+    def replied() -> list[Any]:
+        return [m for m in fake.channel_messages(s.guild.general) if m.reference and m.embeds]
+
+    await fake.wait_for(lambda: bool(replied()))
+    assert replied()[0].embeds[0]["title"] == jobs.question and not asked.reactions
     # Another server's answerer learned nothing.
     elsewhere = await fake.invoke(s.bob, "faq", guild=s.other, options={"question": LAGOS})
     assert "don't think it covers that" in elsewhere.content
