@@ -1,4 +1,4 @@
-"""`careerbot` / `python -m bot`: run, check, sync, db, quiz, ask.
+"""`careerbot` / `python -m bot`: run, check, sync, db, quiz, ask, faq.
 
 Every failure a person can cause (missing token, broken content, unusable database) ends with one
 clear line on stderr and exit code 2; a token Discord rejects ends with exit code 1. No tracebacks.
@@ -174,6 +174,52 @@ def _ask(content: Content, args: argparse.Namespace) -> None:
             )
 
 
+EXPORT_HEADER = """\
+# FAQ examples moderators taught careerbot{where} (`careerbot faq export-taught`).
+# To keep them for every server: read them over (drop anything personal or wrong), then merge each
+# list into data/faq_examples.yaml under the same key (an entry id, or "none"), and re-run
+# `python -m bench.faq` to see the figures move. Never merge into tests/data/.
+"""
+
+
+async def _export_taught(settings: Settings, content: Content, guild: int | None) -> str:
+    """The taught examples as YAML shaped like data/faq_examples.yaml (duplicates once, labels of
+    entries removed since left out with a note)."""
+    import yaml
+
+    from bot.content import NONE_LABEL
+
+    storage = Storage(settings.database)
+    try:
+        await storage.open()
+        rows = await storage.taught(guild)
+    except StorageError as exc:
+        raise Fatal(str(exc), exc.code) from None
+    finally:
+        await storage.close()
+    order = [e.id for e in content.faq.entries] + [NONE_LABEL]
+    grouped: dict[str, list[str]] = {}
+    unknown = 0
+    for _, question, label in rows:
+        if label not in order:
+            unknown += 1
+            continue
+        texts = grouped.setdefault(label, [])
+        if question not in texts:
+            texts.append(question)
+    examples = {label: grouped[label] for label in order if label in grouped}
+    where = f" in server {guild}" if guild is not None else ""
+    head = EXPORT_HEADER.format(where=where)
+    if unknown:
+        head += f"# {unknown} example(s) taught for answers no longer in data/faq.yaml are left out.\n"
+    if not examples:
+        return head + "examples: {}\n"
+    body = yaml.safe_dump(
+        {"examples": examples}, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100
+    )
+    return head + body
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="careerbot", description=__doc__.splitlines()[0] if __doc__ else None
@@ -199,6 +245,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--stdin", action="store_true", help="read one question per line until EOF")
     ask.add_argument("question", nargs="*")
+    faq = sub.add_parser("faq", help="the FAQ answerer's data")
+    faqsub = faq.add_subparsers(dest="faq_command", required=True)
+    export = faqsub.add_parser(
+        "export-taught", help="print moderators' taught examples as YAML to merge into data/"
+    )
+    export.add_argument("--guild", type=int, default=None, help="only this server's examples")
     play = sub.add_parser(
         "playground", help="try the bot in a local web page against a fake Discord (no token)"
     )
@@ -251,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 run_terminal_quiz(content, settings, sys.stdin, sys.stdout, args.save, args.user_id)
             )
+        elif command == "faq":
+            sys.stdout.write(asyncio.run(_export_taught(settings, content, args.guild)))
         elif command == "ask":
             if not args.stdin and not args.question:
                 raise Fatal("ask needs a question, or --stdin")

@@ -207,7 +207,7 @@ class CareerBot(commands.AutoShardedBot):
         self, context: commands.Context[Any], exception: commands.CommandError, /
     ) -> None:
         # The mention prefix exists only so mentions carry content; a mention is a FAQ question for
-        # cogs/faq.py, never a prefix command, so "command not found" is the normal case.
+        # cogs/faq/, never a prefix command, so "command not found" is the normal case.
         if isinstance(exception, commands.CommandNotFound):
             return
         await super().on_command_error(context, exception)

@@ -21,7 +21,8 @@ class Swept:
 async def sweep(storage: Storage, settings: Settings, now: float) -> Swept:
     swept = Swept(
         expired_sessions=await storage.expire_idle(now - settings.quiz_idle_hours * 3600, now),
-        purged_questions=await storage.purge_faq_queries(settings.faq_retention_days, now),
+        purged_questions=await storage.purge_faq_queries(settings.faq_retention_days, now)
+        + await storage.purge_taught(settings.faq_retention_days, now),
         purged_sessions=await storage.purge_sessions(now),
         deleted_guilds=await storage.delete_departed_guilds(now - settings.guild_grace_days * DAY),
     )

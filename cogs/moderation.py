@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.content import OUTCOME_NAMES
 from cogs._path_roles import caller_problem, role_problem
 from cogs._render import settings_embed
+from cogs.faq.render import taught_summary
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
@@ -50,12 +51,22 @@ class Config(
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         return await is_moderator(interaction)
 
-    async def _reply(self, interaction: Interaction, text: str | None = None) -> None:
+    async def _reply(
+        self, interaction: Interaction, text: str | None = None, *, taught: bool = False
+    ) -> None:
         assert interaction.guild is not None
         s = await self.bot.storage.guild_settings(interaction.guild.id)
         embed = settings_embed(
             interaction.guild, s, self.bot.settings.faq_retention_days, self.bot.settings.suppression_k
         )
+        if taught:  # examples moderators taught the FAQ here (cogs/faq/teach.py)
+            counts = await self.bot.storage.taught_counts(interaction.guild.id)
+            days = s.faq_retention_days or self.bot.settings.faq_retention_days
+            embed.add_field(
+                name="FAQ examples taught here",
+                value=taught_summary(self.bot.content, counts, days),
+                inline=False,
+            )
         await interaction.response.send_message(text, embed=embed, ephemeral=True)
 
     async def _update(self, interaction: Interaction, **changes: object) -> None:
@@ -64,7 +75,7 @@ class Config(
 
     @app_commands.command(name="show", description="Show careerbot's settings for this server")
     async def show(self, interaction: Interaction) -> None:
-        await self._reply(interaction)
+        await self._reply(interaction, taught=True)
 
     @app_commands.command(
         name="moderator-role", description="Roles whose members may see statistics and change settings"

@@ -124,3 +124,21 @@ async def test_bad_input_in_mentions_is_answered_or_declined_never_echoed_with_a
         assert m.allowed_mentions is not None and m.allowed_mentions.get("parse") == []
         assert "@everyone" not in m.content and "<@123456789012345678>" not in m.content
     assert not fake.problems()
+
+
+async def test_a_failing_faq_button_gets_a_reference_like_the_quizs(
+    fake: FakeDiscord, runner: BotRunner, members: Members, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The FAQ's buttons share the quiz's base (cogs/_shared.py GuardedButton) and its one error path."""
+    guild, alice = members
+    await runner.start()
+    shown = await fake.invoke(alice, "faq", guild=guild, options={"question": "which role pays more?"})
+    up = next(c for c in shown.custom_ids() if ":up:" in c)
+    # A real fault, not a mock: the votes table is gone from under the bot.
+    db_rows(runner.db_path, "DROP TABLE faq_feedback")
+    res = await fake.click(alice, shown, up)
+    assert res.ephemeral and "Something went wrong" in res.content
+    ref = res.content.split("`")[1]
+    assert len(ref) == 6
+    logged = [r.getMessage() for r in caplog.records if "interaction failed" in r.getMessage()]
+    assert logged and ref in logged[0] and "faqv:" in logged[0]

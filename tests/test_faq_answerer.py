@@ -141,9 +141,12 @@ def test_numpy_scoring_matches_scikit_learn(answerer: FaqRetriever) -> None:
     # The bot scores with numpy only; the child fits with scikit-learn. Same analyzers, same numbers.
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from bot.faq._fit import CHAR_NGRAMS
+
     docs = ["which pays more ai or ml", "a b c", "ml engineers in berlin ml ml", "x", "ｍｌ vs ａｉ!!"]
     for kwargs, ours in (
         ({"ngram_range": (1, 2)}, lambda t: word_ngrams(t, 1, 2)),
+        ({"analyzer": "char_wb", "ngram_range": CHAR_NGRAMS}, lambda t: char_wb_ngrams(t, *CHAR_NGRAMS)),
         ({"analyzer": "char_wb", "ngram_range": (2, 5)}, lambda t: char_wb_ngrams(t, 2, 5)),
     ):
         vec = TfidfVectorizer(sublinear_tf=True, **kwargs)

@@ -1,6 +1,6 @@
 """Answer members' free-text questions from data/faq.yaml, or decline: a learned answerer.
 
-Two linear models over one TF-IDF feature space (word 1-2-grams + char_wb 2-5-grams, so typos and
+Two linear models over one TF-IDF feature space (word 1-2-grams + char_wb 2-4-grams, so typos and
 slang still share pieces with the training wordings). The first picks the article section, or
 "none" for what the article does not answer; the second picks the entry within that section. Both
 are fitted at start-up from data/ (entries' questions and phrasings plus data/faq_examples.yaml,
@@ -33,6 +33,9 @@ SHARPNESS = 3.0
 # content-word cosine to some answerable training wording reaches this; under it, off-topic noise.
 NEAR_SIMILARITY = 0.5
 FIT_TIMEOUT_S = 60.0
+# A taught example counts as this many training rows: one moderator's correction among ~1,300 rows
+# must move the boundary for its neighbours, not only for its own exact wording.
+TAUGHT_WEIGHT = 3.0
 Floats = NDArray[np.float64]
 
 
@@ -78,25 +81,39 @@ class FaqRetriever:
     """The trained answerer (the name is kept from the lexical retriever it replaced)."""
 
     def __init__(self, faq: Faq, extra: Iterable[tuple[str, str]] = ()) -> None:
+        """`extra`: (text, entry id or "none") a server's moderators taught; they weigh TAUGHT_WEIGHT
+        rows each, and their exact wording always gets the taught answer."""
         self.faq = faq
         self.entries = list(faq.entries)
         self.threshold = faq.decline_below
         self._by_id = {e.id: e for e in self.entries}
+        extra = list(extra)
         texts, labels = training_set(faq, extra)
+        weights = [1.0] * (len(texts) - len(extra)) + [TAUGHT_WEIGHT] * len(extra)
         # Taught labels may name an entry removed since: dropped rather than failing start-up.
         kept = [
-            (clean(t), lab)
-            for t, lab in zip(texts, labels, strict=True)
+            (clean(t), lab, w)
+            for t, lab, w in zip(texts, labels, weights, strict=True)
             if lab in self._by_id or lab == NONE_LABEL
         ]
+        self._taught: dict[str, FaqEntry | None] = {
+            clean(t): self._by_id.get(lab) for t, lab in extra if lab in self._by_id or lab == NONE_LABEL
+        }
+        self._taught.pop("", None)
         a = _fit_in_child(
-            [t for t, _ in kept],
-            [NONE_LABEL if lab == NONE_LABEL else self._by_id[lab].section for _, lab in kept],
-            [None if lab == NONE_LABEL else lab for _, lab in kept],
+            [t for t, _, _ in kept],
+            [NONE_LABEL if lab == NONE_LABEL else self._by_id[lab].section for _, lab, _ in kept],
+            [None if lab == NONE_LABEL else lab for _, lab, _ in kept],
+            [w for _, _, w in kept],
+            shared=not extra,
         )
-        words = Vectorizer(a["words_terms"], a["words_idf"], partial(word_ngrams, lo=1, hi=2))
+        (w_lo, w_hi), (c_lo, c_hi) = (int(x) for x in a["words_range"]), (int(x) for x in a["chars_range"])
+        words = Vectorizer(a["words_terms"], a["words_idf"], partial(word_ngrams, lo=w_lo, hi=w_hi))
         chars = Vectorizer(
-            a["chars_terms"], a["chars_idf"], partial(char_wb_ngrams, lo=2, hi=5), offset=len(words.vocab)
+            a["chars_terms"],
+            a["chars_idf"],
+            partial(char_wb_ngrams, lo=c_lo, hi=c_hi),
+            offset=len(words.vocab),
         )
         self._linear = Linear(
             [words, chars], [a["section_coef"], a["entry_coef"]], [a["section_bias"], a["entry_bias"]]
@@ -108,12 +125,16 @@ class FaqRetriever:
         self._near = Vectorizer(
             a["near_terms"], a["near_idf"], partial(word_ngrams, lo=1, hi=1, stop=frozenset())
         )
-        # Dense rows x content words (~500 x ~1,000): small, and a query is a handful of columns.
-        near = np.zeros((len(a["near_indptr"]) - 1, len(self._near.vocab)))
-        for r in range(near.shape[0]):
-            lo, hi = a["near_indptr"][r], a["near_indptr"][r + 1]
-            near[r, a["near_indices"][lo:hi]] = a["near_data"][lo:hi]
-        self._near_rows: Floats = near
+        # An inverted index (content word -> the rows holding it, with their weights): a query
+        # touches a handful of words, and memory holds only the ~6,000 non-zeros, not a dense
+        # rows x words matrix (~8 MB).
+        indices, data, indptr = a["near_indices"], a["near_data"], a["near_indptr"]
+        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        order = np.argsort(indices, kind="stable")
+        self._near_count = len(indptr) - 1
+        self._near_rows = rows[order]
+        self._near_data: Floats = data[order]
+        self._near_ptr = np.searchsorted(indices[order], np.arange(len(self._near.vocab) + 1))
         self._near_labels = [str(x) for x in a["near_labels"]]
         self._places = [tuple(clean(p).split()) for p in faq.places if clean(p)]
         self._vocab = [
@@ -130,6 +151,8 @@ class FaqRetriever:
 
     def ask(self, question: str) -> Match:
         text = clean(question)
+        if text in self._taught:
+            return self._as_taught(text, self._taught[text])
         sec_p, ent_p = self._probabilities(text)
         none_p = float(sec_p[self._none]) if self._none >= 0 else 0.0
         answerable = sec_p.copy()
@@ -156,6 +179,16 @@ class FaqRetriever:
             none_score=none_p,
         )
 
+    def _as_taught(self, text: str, entry: FaqEntry | None) -> Match:
+        """A wording a moderator taught: their answer (or their "not for this bot"), whatever the model says."""
+        if entry is None:
+            best = self._entry_order[int(self._probabilities(text)[1].argmax())]
+            return Match(None, 0.0, best, True, (), none_score=1.0)
+        note = None
+        if entry.section == "salary" and "city" not in entry.answer and self._names_place(text):
+            note = self.faq.place_note
+        return Match(entry, 1.0, entry, False, (entry,), note=note)
+
     def nearest(self, question: str, limit: int = 3) -> tuple[FaqEntry, ...]:
         """Entries whose training wordings are close to the question; empty for off-topic noise.
         Only declines pay for this (a sparse product over the training set, ~1 ms)."""
@@ -165,7 +198,10 @@ class FaqRetriever:
         idx, vals = self._near.encode(text)
         if not idx:
             return ()
-        sims = self._near_rows[:, idx] @ np.asarray(vals)
+        sims = np.zeros(self._near_count)
+        for j, v in zip(idx, vals, strict=True):
+            lo, hi = self._near_ptr[j], self._near_ptr[j + 1]
+            sims[self._near_rows[lo:hi]] += self._near_data[lo:hi] * v  # a word is once per row
         out: list[FaqEntry] = []
         for i in np.argsort(-sims):
             if sims[i] < NEAR_SIMILARITY or len(out) == limit:
@@ -218,16 +254,23 @@ class FaqRetriever:
         return [self.entries[i] for i in sorted(pool, key=key)[:limit]]
 
 
-def _fit_in_child(texts: list[str], sections: list[str], entries: list[str | None]) -> dict[str, Any]:
-    """Run bot/faq/_fit.py in a child process and read back its arrays (never pickles)."""
-    job = json.dumps({"texts": texts, "sections": sections, "entries": entries}).encode()
-    return dict(_fit_job(job))
+def _fit_in_child(
+    texts: list[str], sections: list[str], entries: list[str | None], weights: list[float], *, shared: bool
+) -> dict[str, Any]:
+    """Run bot/faq/_fit.py in a child process and read back its arrays (never pickles). `shared`:
+    the base training set, which every client and server of this process starts from."""
+    job = json.dumps({"texts": texts, "sections": sections, "entries": entries, "weights": weights})
+    return dict(_fit_shared(job.encode()) if shared else _fit_job(job.encode()))
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)
+def _fit_shared(job: bytes) -> tuple[tuple[str, Any], ...]:
+    # Cached in memory: a process that builds the base answerer again (a restarted client, the test
+    # suite's many bots) fits once. A server's own fits are not kept twice. Nothing is written anywhere.
+    return _fit_job(job)
+
+
 def _fit_job(job: bytes) -> tuple[tuple[str, Any], ...]:
-    # Cached in memory by training set: a process that builds the same answerer twice (a restarted
-    # client, the test suite's many bots) fits once. Nothing is written anywhere.
     done = subprocess.run(
         # By path, not -m: the child then imports only numpy and scikit-learn, not the bot package.
         [sys.executable, str(Path(__file__).with_name("_fit.py"))],

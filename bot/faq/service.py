@@ -1,26 +1,39 @@
-"""The FAQ retriever bound to storage: every question asked is recorded, votes point at it."""
+"""The FAQ answerer bound to storage: every question asked is recorded, votes point at it, and
+moderators' taught examples retrain their own server's answerer."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
-from bot.content import FaqEntry
+from bot.content import NONE_LABEL, FaqEntry
 from bot.faq.answerer import FaqRetriever, Match
+from bot.faq.guilds import GuildAnswerers
+from bot.member_text import member_text
 from bot.storage import Storage
 
 STORED_MAX = 1000  # question text kept for moderators; longer is truncated, never rejected
 
 
+class TeachError(ValueError):
+    """A teach the answerer cannot take; the message is safe to show the moderator."""
+
+
 class FaqService:
     def __init__(self, retriever: FaqRetriever, storage: Storage, *, clock: Callable[[], float] = time.time):
         self.retriever, self.storage, self.clock = retriever, storage, clock
+        self.answerers = GuildAnswerers(retriever, storage)
+
+    async def answer(self, question: str, guild_id: int | None) -> Match:
+        """This server's answer (its taught examples included), without storing anything."""
+        return (await self.answerers.get(guild_id)).ask(question)
 
     async def ask(
         self, question: str, *, user_id: int, guild_id: int | None, source: str
     ) -> tuple[Match, int]:
         """Answer or decline, and store the question with what it matched (the best candidate if declined)."""
-        match = self.retriever.ask(question)
+        match = await self.answer(question, guild_id)
         return match, await self.record(question, match, user_id=user_id, guild_id=guild_id, source=source)
 
     async def record(
@@ -67,3 +80,14 @@ class FaqService:
             query_id=linked,
             now=self.clock(),
         )
+
+    async def teach(self, guild_id: int, wording: str, label: str) -> asyncio.Task[FaqRetriever]:
+        """Store a moderator's example (label: an entry id, or "none" for not for this bot) as this
+        server's, with no member attached, and start refitting its answerer; returns the fit."""
+        text = member_text(wording, STORED_MAX)
+        if not text:
+            raise TeachError("There is no wording to learn from: write the question as a member would.")
+        if label != NONE_LABEL and self.retriever.faq.entry(label) is None:
+            raise TeachError("That answer no longer exists. Run /quizstats faq again for a fresh menu.")
+        await self.storage.add_taught(guild_id, text, label, self.clock())
+        return self.answerers.retrain(guild_id)

@@ -19,6 +19,7 @@ from bot.storage._erase import Erasure
 from bot.storage._lease import LeaseTables
 from bot.storage._quiz import QuizTables
 from bot.storage._rows import GuildSettings, MemberData, ResultRow, SessionRow
+from bot.storage._taught import TaughtTables
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -36,5 +37,5 @@ __all__ = [
 ]
 
 
-class Storage(Erasure, QuizTables, CommunityTables, LeaseTables, StorageBase):
+class Storage(Erasure, QuizTables, CommunityTables, TaughtTables, LeaseTables, StorageBase):
     """The bot's storage: open it once at start-up, close it at shutdown."""

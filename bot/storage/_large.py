@@ -17,6 +17,7 @@ _BATCHED = (
     ("faq_queries", "id"),
     ("faq_feedback", "user_id, entry_id"),
     ("path_role_grants", "user_id, role_id"),
+    ("faq_taught", "id"),
 )
 
 # One index probe per distinct server (a "loose index scan"), bounded by the number of servers.

@@ -1,4 +1,5 @@
-"""FAQ answer rendering and its DynamicItems (votes, topic buttons, the topic select)."""
+"""The FAQ's buttons and menus as DynamicItems (votes, topic buttons, the topic select): clicks
+survive restarts because the custom_id carries everything needed."""
 
 from __future__ import annotations
 
@@ -11,24 +12,16 @@ from discord import ui
 from bot.client import answer_error
 from bot.content import FaqEntry
 from bot.faq import Match
-from cogs._render import BRAND, fit, section_name
+from cogs._render import fit
+from cogs._shared import ID, GuardedButton, Interaction
+from cogs.faq.render import DECLINE_TEXT, answer_embed
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
 
 AnyInteraction = discord.Interaction[Any]
 SELECT_MAX = 25
-
-
-def answer_embed(bot: CareerBot, entry: FaqEntry, note: str | None = None) -> discord.Embed:
-    text = f"{entry.answer}\n\n{note}" if note else entry.answer
-    embed = discord.Embed(title=fit(entry.question, 256), description=text, colour=BRAND)
-    embed.add_field(
-        name="From the article", value=f"“{section_name(bot.content, entry.section)}” (§{entry.section})"
-    )
-    article = bot.content.careers.article
-    embed.set_footer(text=fit(f'Answers paraphrase "{article.title}" by {article.author}.', 2048))
-    return embed
+ENTRY_ID = r"[a-z0-9-]{1,60}"
 
 
 def answer_view(entry: FaqEntry, query_id: int) -> ui.View:
@@ -39,11 +32,7 @@ def answer_view(entry: FaqEntry, query_id: int) -> ui.View:
 
 
 def decline_message(match: Match) -> tuple[str, ui.View]:
-    text = (
-        "I can only answer what the article covers, and I don't think it covers that. "
-        "It's about choosing between AI Engineering and ML Engineering: the differences, pay, "
-        "getting in, skills and switching."
-    )
+    text = DECLINE_TEXT
     view = ui.View(timeout=None)
     if match.suggestions:
         text += "\nMaybe one of these helps:"
@@ -73,19 +62,16 @@ async def show_entry(interaction: AnyInteraction, entry: FaqEntry) -> None:
 async def show_entry_id(interaction: AnyInteraction, entry_id: str) -> None:
     """A topic chosen by button or menu: its answer, or a note when the content no longer has it."""
     bot: CareerBot = interaction.client
-    try:
-        entry = bot.content.faq.entry(entry_id)
-        if entry is None:
-            await interaction.response.send_message("That topic no longer exists.", ephemeral=True)
-            return
-        await show_entry(interaction, entry)
-    except Exception as exc:
-        await answer_error(interaction, exc)
+    entry = bot.content.faq.entry(entry_id)
+    if entry is None:
+        await interaction.response.send_message("That topic no longer exists.", ephemeral=True)
+        return
+    await show_entry(interaction, entry)
 
 
-class VoteButton(
-    ui.DynamicItem[ui.Button[Any]], template=r"faqv:(?P<entry>[a-z0-9-]+):(?P<vote>up|down):(?P<q>\d+)"
-):
+class VoteButton(GuardedButton, template=rf"faqv:(?P<entry>{ENTRY_ID}):(?P<vote>up|down):(?P<q>{ID})"):
+    """👍/👎 under an answer: anyone who sees it may vote (a public answer is for everyone)."""
+
     def __init__(self, entry_id: str, vote: str, query_id: int) -> None:
         self.entry_id, self.vote, self.query_id = entry_id, vote, query_id
         super().__init__(
@@ -103,29 +89,28 @@ class VoteButton(
     ) -> VoteButton:
         return cls(match["entry"], match["vote"], int(match["q"]))
 
-    async def callback(self, interaction: AnyInteraction) -> None:
-        bot: CareerBot = interaction.client
-        try:
-            if bot.content.faq.entry(self.entry_id) is None:
-                await interaction.response.send_message("That answer no longer exists.", ephemeral=True)
-                return
-            await bot.faq_answers.vote(
-                user_id=interaction.user.id,
-                entry_id=self.entry_id,
-                guild_id=interaction.guild_id,
-                up=self.vote == "up",
-                query_id=self.query_id,
-            )
-            other = "👎" if self.vote == "up" else "👍"
-            await interaction.response.send_message(
-                f"Thanks, your {'👍' if self.vote == 'up' else '👎'} is noted. Changed your mind? Click {other}.",
-                ephemeral=True,
-            )
-        except Exception as exc:
-            await answer_error(interaction, exc)
+    async def run(self, interaction: Interaction) -> None:
+        bot = interaction.client
+        if bot.content.faq.entry(self.entry_id) is None:
+            await interaction.response.send_message("That answer no longer exists.", ephemeral=True)
+            return
+        await bot.faq_answers.vote(
+            user_id=interaction.user.id,
+            entry_id=self.entry_id,
+            guild_id=interaction.guild_id,
+            up=self.vote == "up",
+            query_id=self.query_id,
+        )
+        other = "👎" if self.vote == "up" else "👍"
+        await interaction.response.send_message(
+            f"Thanks, your {'👍' if self.vote == 'up' else '👎'} is noted. Changed your mind? Click {other}.",
+            ephemeral=True,
+        )
 
 
-class TopicButton(ui.DynamicItem[ui.Button[Any]], template=r"faqt:(?P<entry>[a-z0-9-]+)"):
+class TopicButton(GuardedButton, template=rf"faqt:(?P<entry>{ENTRY_ID})"):
+    """A nearby topic offered on a decline: its answer, privately."""
+
     def __init__(self, entry_id: str, label: str = "…") -> None:
         self.entry_id = entry_id
         super().__init__(
@@ -136,9 +121,10 @@ class TopicButton(ui.DynamicItem[ui.Button[Any]], template=r"faqt:(?P<entry>[a-z
     async def from_custom_id(
         cls, interaction: AnyInteraction, item: ui.Item[Any], match: re.Match[str], /
     ) -> TopicButton:
-        return cls(match["entry"])
+        label = item.label if isinstance(item, ui.Button) and item.label else "…"
+        return cls(match["entry"], label)
 
-    async def callback(self, interaction: AnyInteraction) -> None:
+    async def run(self, interaction: Interaction) -> None:
         await show_entry_id(interaction, self.entry_id)
 
 
@@ -165,7 +151,10 @@ class TopicSelect(ui.DynamicItem[ui.Select[Any]], template=r"faqs:(?P<page>\d)")
 
     async def callback(self, interaction: AnyInteraction) -> None:
         values = self.item.values  # filled from the interaction by discord.py
-        await show_entry_id(interaction, values[0] if values else "")
+        try:
+            await show_entry_id(interaction, values[0] if values else "")
+        except Exception as exc:
+            await answer_error(interaction, exc)
 
 
 FAQ_DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (VoteButton, TopicButton, TopicSelect)

@@ -1,7 +1,9 @@
-"""/faq and answers to mentions: the article's answers, or a polite decline with nearby topics."""
+"""/faq and answers to mentions: the article's answers (as this server taught them), or a polite
+decline with nearby topics."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from typing import TYPE_CHECKING, Any
@@ -10,11 +12,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import reply_in_time, setting_cooldown
-from bot.faq import Match
+from bot.client import reply_in_time, setting_cooldown, within_budget
+from bot.faq import FaqRetriever, Match
 from bot.member_text import member_text
-from cogs._faq_views import FAQ_DYNAMIC_ITEMS, answer_embed, answer_view, decline_message, topics_view
 from cogs._render import fit
+from cogs.faq.render import answer_embed
+from cogs.faq.views import answer_view, decline_message, topics_view
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
@@ -55,14 +58,27 @@ class Faq(commands.Cog):
                 ephemeral=True,
             )
             return
-        match = self.bot.faq.ask(question)
+        # This server's answerer. Right after a teach it may still be fitting (a second or so): the
+        # answer waits for it rather than come from the model before the teach.
+        fitted = asyncio.ensure_future(self.bot.faq_answers.answerers.get(interaction.guild_id))
+        if not await within_budget(interaction, fitted):
+            # Whether it declines is not known yet, and a decline must never show in the channel:
+            # this one answer stays private.
+            await reply_in_time(interaction, self._answer(interaction, question, fitted), ephemeral=True)
+            return
+        match = fitted.result().ask(question)
         # A decline is only ever shown to the member who asked, even when they chose public.
         private = not public or match.declined
         await reply_in_time(interaction, self._answer(interaction, question, match), ephemeral=private)
 
     async def _answer(
-        self, interaction: discord.Interaction[CareerBot], question: str, match: Match
+        self,
+        interaction: discord.Interaction[CareerBot],
+        question: str,
+        match: Match | asyncio.Future[FaqRetriever],
     ) -> dict[str, Any]:
+        if not isinstance(match, Match):
+            match = (await match).ask(question)
         query_id = await self.bot.faq_answers.record(
             question, match, user_id=interaction.user.id, guild_id=interaction.guild_id, source="slash"
         )
@@ -149,12 +165,3 @@ class Faq(commands.Cog):
                 view=view,
                 allowed_mentions=NO_PINGS,
             )
-
-
-async def setup(bot: CareerBot) -> None:
-    bot.add_dynamic_items(*FAQ_DYNAMIC_ITEMS)
-    await bot.add_cog(Faq(bot))
-
-
-async def teardown(bot: CareerBot) -> None:
-    bot.remove_dynamic_items(*FAQ_DYNAMIC_ITEMS)
