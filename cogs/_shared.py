@@ -1,6 +1,6 @@
-"""One base for every button: one guard, ownership in ``interaction_check``, an error reference.
+"""One base for every button and menu: one guard, ownership in ``interaction_check``, an error reference.
 
-A feature's button subclasses ``GuardedButton`` with its ``template``, says who may click it
+A feature's button subclasses ``GuardedButton`` (a menu ``GuardedSelect``) with its ``template``, says who may click it
 (``owner_id``) and what a click does (``run``). Refusals (``Refusal`` or any exception whose class is in
 ``REFUSALS``) become one polite ephemeral line; anything else is logged and answered with a reference.
 Every template is recorded, so ``unroutable`` can tell which of the bot's custom ids no item will
@@ -10,7 +10,7 @@ answer (an old layout, a forged or overflowing id): the catch-all listener answe
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import discord
 from discord import ui
@@ -42,7 +42,10 @@ async def answer_failure(interaction: AnyInteraction, error: BaseException) -> N
         await answer_error(interaction, error)
 
 
-class GuardedButton(ui.DynamicItem[ui.Button[Any]], template=r"(?!)"):
+ItemT = TypeVar("ItemT", ui.Button[Any], ui.Select[Any])
+
+
+class GuardedItem(ui.DynamicItem[ItemT], template=r"(?!)"):
     """Base class; subclasses pass ``template=...`` and implement ``run`` (and ``owner_id``)."""
 
     not_yours: ClassVar[str] = NOT_YOURS_TEXT
@@ -78,6 +81,14 @@ class GuardedButton(ui.DynamicItem[ui.Button[Any]], template=r"(?!)"):
             await self.run(interaction)
         except Exception as exc:
             await answer_failure(interaction, exc)
+
+
+class GuardedButton(GuardedItem[ui.Button[Any]], template=r"(?!)"):
+    """A button on the one guard path."""
+
+
+class GuardedSelect(GuardedItem[ui.Select[Any]], template=r"(?!)"):
+    """A select menu on the one guard path."""
 
 
 def unroutable(custom_id: str, message: discord.Message | None) -> bool:

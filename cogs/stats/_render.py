@@ -4,13 +4,39 @@ from __future__ import annotations
 
 import discord
 
+from bot.charts import alt_text
 from bot.content import OUTCOME_NAMES, Content
 from bot.stats import PERIOD_TEXT, Period, Summary
+from bot.stats.export import Bars
 from bot.stats.service import FaqReview
 from bot.stats.types import FUNNEL_STAGES, OUTCOMES
 from cogs._render import BRAND, fit
 
 TREND_WEEKS = 6
+SUMMARY_TITLE = "Career quiz, "
+
+
+def members(n: int) -> str:
+    return f"{n} member" if n == 1 else f"{n} members"
+
+
+def _bar_words(value: int | None, hidden: str | None) -> str:
+    """One bar in words: a number, "fewer than k", or hidden (never read as small: it is k or more)."""
+    if value is not None:
+        return members(value)
+    if hidden and hidden.startswith("<"):
+        return f"fewer than {hidden[1:].strip()} (too few to show)"
+    return "hidden, to protect a small count"
+
+
+def bars_alt_text(bars: Bars) -> str:
+    """The attachment description of a stats chart: what it shows, then every bar with its number."""
+    what = f"Bar chart, {bars.title}; {bars.xlabel}" if bars.xlabel else f"Bar chart, {bars.title}"
+    items = [
+        (f"{label}:", _bar_words(v, h))
+        for label, v, h in zip(bars.labels, bars.values, bars.hidden, strict=True)
+    ]
+    return alt_text(what, items)
 
 
 def _note(s: Summary) -> str:
@@ -64,7 +90,7 @@ def change_lines(s: Summary, prev: Summary | None) -> list[str]:
 
 def summary_embed(s: Summary, *, cutoff: str | None, previous: Summary | None = None) -> discord.Embed:
     k = s.k
-    embed = discord.Embed(title=f"Career quiz, {PERIOD_TEXT[s.period]}", colour=BRAND)
+    embed = discord.Embed(title=f"{SUMMARY_TITLE}{PERIOD_TEXT[s.period]}", colour=BRAND)
     rate = "hidden" if s.completion_rate is None else f"{s.completion_rate:.0%}"
     median = "hidden" if s.median_minutes is None else f"{s.median_minutes:.1f} min"
     lines = [
@@ -78,8 +104,9 @@ def summary_embed(s: Summary, *, cutoff: str | None, previous: Summary | None = 
     embed.add_field(name="Funnel (members)", value=funnel, inline=True)
     split = "\n".join(f"{OUTCOME_NAMES[o]}: **{s.outcomes[o].show(k)}**" for o in OUTCOMES)
     embed.add_field(name="Outcome split (latest result)", value=split, inline=True)
-    if s.weekly:
-        rows = [f"`{week}` **{cell.show(k)}**" for week, cell in s.weekly[-TREND_WEEKS:]]
+    weeks = [(week, cell) for week, cell in s.weekly if cell.count != 0]  # hidden ones stay: could be any
+    if weeks:
+        rows = [f"`{week}` **{cell.show(k)}**" for week, cell in weeks[-TREND_WEEKS:]]
         name = "Finished per week (week starting; weeks with none left out)"
         embed.add_field(name=name, value=fit("\n".join(rows), 1024), inline=False)
     drops = sorted((q for q in s.questions if q.dropoff.count), key=lambda q: -(q.dropoff.count or 0))[:3]
