@@ -12,7 +12,7 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.client import setting_cooldown
-from bot.stats import Period, Summary, export
+from bot.stats import PERIOD_TEXT, Period, Summary, export
 from bot.stats.service import StatsService
 from cogs.moderation import is_moderator
 from cogs.stats._faq import faq_review_view
@@ -102,7 +102,7 @@ class QuizStats(
             export.export_csvs(summary), interaction.filesize_limit, f"quizstats-{period}"
         )
         k = summary.k
-        text = f'Aggregates for {period}: "< {k}" marks fewer than {k} members, "hidden" a larger count hidden to protect it.'
+        text = f'Aggregates, {PERIOD_TEXT[period]}: "< {k}" marks fewer than {k} members, "hidden" a larger count hidden to protect it.'
         cutoff = self.service.cutoff_words()
         await interaction.followup.send(text + (f" {cutoff}" if cutoff else ""), files=files, ephemeral=True)
 

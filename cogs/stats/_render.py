@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import discord
 
-from bot.charts import alt_text
+from bot.charts import alt_text, wrap
 from bot.content import OUTCOME_NAMES, Content
-from bot.stats import PERIOD_TEXT, Period, Summary
+from bot.stats import PERIOD_TEXT, Period, Summary, export
 from bot.stats.export import Bars
 from bot.stats.service import FaqReview
 from bot.stats.types import FUNNEL_STAGES, OUTCOMES
@@ -14,6 +17,7 @@ from cogs._render import BRAND, fit
 
 TREND_WEEKS = 6
 SUMMARY_TITLE = "Career quiz, "
+QUESTION_WRAP = 44  # characters a line: the chart's axes leave about half the width to the title
 
 
 def members(n: int) -> str:
@@ -29,14 +33,22 @@ def _bar_words(value: int | None, hidden: str | None) -> str:
     return "hidden, to protect a small count"
 
 
-def bars_alt_text(bars: Bars) -> str:
-    """The attachment description of a stats chart: what it shows, then every bar with its number."""
-    what = f"Bar chart, {bars.title}; {bars.xlabel}" if bars.xlabel else f"Bar chart, {bars.title}"
-    items = [
-        (f"{label}:", _bar_words(v, h))
-        for label, v, h in zip(bars.labels, bars.values, bars.hidden, strict=True)
-    ]
+def bars_alt_text(bars: Bars, *, title: str | None = None, labels: Sequence[str] | None = None) -> str:
+    """The attachment description of a stats chart: what it shows, then every bar with its number.
+
+    ``title`` and ``labels`` give the full wording where the chart had to shorten it."""
+    what = f"Bar chart: {title or bars.title}" + (f", in {bars.xlabel}" if bars.xlabel else "")
+    names = labels or bars.labels
+    items = [(f"{n}:", _bar_words(v, h)) for n, v, h in zip(names, bars.values, bars.hidden, strict=True)]
     return alt_text(what, items)
+
+
+def question_chart_bars(s: Summary, question_id: str) -> tuple[Bars, str]:
+    """The question's bars with title and axis label wrapped (long prompts were cut), and its alt text."""
+    q = next(q for q in s.questions if q.id == question_id)
+    bars = export.question_bars(s, question_id)
+    text = bars_alt_text(bars, title=f"answers to “{q.prompt}”", labels=[q.labels[o] for o in q.options])
+    return replace(bars, title=wrap(q.prompt, QUESTION_WRAP), xlabel=wrap(bars.xlabel, QUESTION_WRAP)), text
 
 
 def _note(s: Summary) -> str:

@@ -21,7 +21,7 @@ from discord import app_commands, ui
 from bot.stats import PERIODS, Period, Summary, export
 from cogs._shared import AnyInteraction, GuardedSelect, Interaction, Refusal
 from cogs.moderation import is_moderator
-from cogs.stats._render import SUMMARY_TITLE, bars_alt_text, question_embed
+from cogs.stats._render import SUMMARY_TITLE, question_chart_bars, question_embed
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
@@ -94,10 +94,10 @@ class QuestionSelect(GuardedSelect, template=r"qst:(?P<period>7d|30d|90d|all)(?:
         embed = question_embed(summary, question_id)
         if embed is None:
             raise Refusal(UNKNOWN_QUESTION)
-        bars = export.question_bars(summary, question_id)
+        bars, alt = question_chart_bars(summary, question_id)
         png = await asyncio.to_thread(export.draw, bars)
         embed.set_image(url=f"attachment://{QUESTION_PNG}")
-        chart = discord.File(io.BytesIO(png), filename=QUESTION_PNG, description=bars_alt_text(bars))
+        chart = discord.File(io.BytesIO(png), filename=QUESTION_PNG, description=alt)
         message = interaction.message
         kept = [a for a in message.attachments if a.filename != QUESTION_PNG] if message else []
         embeds = [embed]
