@@ -14,7 +14,7 @@ from cogs.stats._select import OUT_OF_DATE
 from fakediscord import FakeDiscord
 from fakediscord.interactions import InteractionResult
 from tests.conftest import BotRunner
-from tests.quiz_paths import AI_PATH, HYBRID_PATH, ML_PATH, answer_all, db_rows
+from tests.quiz_paths import AI_PATH, HYBRID_PATH, ML_PATH, answer_all, db_rows, nav_id
 from tests.test_e2e_stats_views import FOURTEEN, SEVEN, WEEK, WEEKS, _shift_back, community, fields, take
 
 
@@ -156,3 +156,23 @@ async def test_empty_weeks_are_left_out_and_the_draw_is_both_paths(
     assert "Both paths" in seen and "hybrid" not in seen.lower()
     chosen = await fake.select(mod, res.message, menu(res)["custom_id"], ["work-style"])
     assert "hybrid" not in (str(chosen.embeds) + str(described(chosen))).lower()
+
+
+async def test_small_and_empty_periods_read_true(fake: FakeDiscord, runner: BotRunner) -> None:
+    guild, mod, members = await community(fake, [AI_PATH])
+    await runner.start(stats_up_to="now")
+    empty = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "7d"})
+    text = empty.embeds[0]["description"]
+    assert text == "Members started: **0** · nobody took the quiz in this period"  # no "hidden", no "= 0"
+    await take(fake, guild, members[0], AI_PATH)
+    await fake.invoke(members[1], "careerquiz", guild=guild)  # the second cancels at the third question
+    dm = await answer_all(fake, members[1], await fake.wait_dm(members[1]), [0, 0])
+    await fake.click(members[1], dm, nav_id(dm, "cancel"))
+    res = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "7d"})
+    lead = res.embeds[0]["description"].splitlines()[0]
+    # One result has no median to hide: it is not shown because there are too few, and says so.
+    assert lead == (
+        "Members started: **2** · completion **50%** · median time to a result not shown for fewer than 5 results"
+    )
+    stopped = fields(res.embeds[0])["Where unfinished quizzes stopped"]
+    assert stopped.endswith(": **1 member (100%)**")
