@@ -28,7 +28,7 @@ NOT_YOURS_TEXT = "This button belongs to someone else."
 
 REFUSALS: list[type[Exception]] = []  # features add their domain errors (e.g. QuizError)
 _TEMPLATES: list[re.Pattern[str]] = []
-_PREFIXES: set[str] = set()
+_PREFIXES: dict[str, str] = {}  # custom_id prefix -> what to say when no item answers it
 
 
 class Refusal(Exception):
@@ -49,6 +49,7 @@ class GuardedItem(ui.DynamicItem[ItemT], template=r"(?!)"):
     """Base class; subclasses pass ``template=...`` and implement ``run`` (and ``owner_id``)."""
 
     not_yours: ClassVar[str] = NOT_YOURS_TEXT
+    stale: ClassVar[str] = STALE_TEXT  # said for an old or forged id of this feature
 
     def __init_subclass__(cls, *, template: str | re.Pattern[str]) -> None:
         super().__init_subclass__(template=template)
@@ -56,7 +57,7 @@ class GuardedItem(ui.DynamicItem[ItemT], template=r"(?!)"):
         _TEMPLATES.append(pattern)
         prefix = re.match(r"[a-z]+:", pattern.pattern)
         if prefix is not None:
-            _PREFIXES.add(prefix.group())
+            _PREFIXES[prefix.group()] = cls.stale
 
     async def owner_id(self, interaction: Interaction) -> int | None:
         """Who may click; None lets anyone (e.g. a public card). May raise a refusal."""
@@ -115,4 +116,4 @@ async def answer_unroutable(interaction: AnyInteraction) -> None:
         return
     custom_id = interaction.data.get("custom_id")
     if isinstance(custom_id, str) and unroutable(custom_id, interaction.message):
-        await say(interaction, STALE_TEXT)
+        await say(interaction, next(t for p, t in _PREFIXES.items() if custom_id.startswith(p)))

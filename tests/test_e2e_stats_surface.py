@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cogs.stats._select import OUT_OF_DATE
+from cogs.stats._select import OUT_OF_DATE, QuestionSelect
 from fakediscord import FakeDiscord
 from fakediscord.interactions import InteractionResult
 from tests.conftest import BotRunner
@@ -61,7 +62,7 @@ async def test_question_menu_answers_in_place_from_the_summary_above(
     late = fake.add_user("late")
     fake.add_member(guild, late)
     await take(fake, guild, late, AI_PATH)
-    chosen = await fake.select(mod, res.message, menu(res)["custom_id"], ["work-style"])
+    chosen = await fake.select(mod, res, menu(res)["custom_id"], ["work-style"])
     assert chosen.message is res.message and chosen.callback_type == 7  # edited in place, no new message
     assert chosen.embeds[0] == summary_embed  # the summary stays above
     question = chosen.embeds[1]
@@ -76,12 +77,12 @@ async def test_question_menu_answers_in_place_from_the_summary_above(
     )
     assert "Building practical things people can use: 6 members" in text
     # A second pick replaces the question below the summary; nothing piles up.
-    again = await fake.select(mod, res.message, menu(res)["custom_id"], ["daily-work"])
+    again = await fake.select(mod, res, menu(res)["custom_id"], ["daily-work"])
     assert [e["title"] for e in again.embeds] == [summary_embed["title"], again.embeds[1]["title"]]
     assert [a.filename for a in again.attachments] == ["outcomes.png", "funnel.png", "question.png"]
     # A newer summary holds other figures: the old menu says so instead of mixing the two.
     await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "all"})
-    stale = await fake.select(mod, res.message, menu(res)["custom_id"], ["work-style"])
+    stale = await fake.select(mod, res, menu(res)["custom_id"], ["work-style"])
     assert stale.ephemeral and stale.content == OUT_OF_DATE
 
 
@@ -94,20 +95,20 @@ async def test_a_failing_stats_menu_gets_a_reference(
     assert runner.bot is not None
     await runner.bot.remove_cog("QuizStats")
     with caplog.at_level(logging.ERROR):
-        failed = await fake.select(mod, res.message, menu(res)["custom_id"], ["work-style"])
+        failed = await fake.select(mod, res, menu(res)["custom_id"], ["work-style"])
     assert failed.ephemeral and "Something went wrong" in failed.content
     ref = failed.content.split("`")[1]
     logged = [r.getMessage() for r in caplog.records if "interaction failed" in r.getMessage()]
     assert len(ref) == 6 and logged and ref in logged[0] and "qst:all:" in logged[0]
-    assert len(res.message.embeds) == 1  # the summary is left as it was
+    assert len(res.embeds) == 1  # the summary is left as it was
 
 
 async def test_a_non_moderator_gets_the_plain_refusal(fake: FakeDiscord, runner: BotRunner) -> None:
     guild, mod, members = await fourteen(fake, runner)
     res = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "all"})
-    refused = await fake.select(members[0], res.message, menu(res)["custom_id"], ["work-style"], forge=True)
+    refused = await fake.select(members[0], res, menu(res)["custom_id"], ["work-style"], forge=True)
     assert refused.ephemeral and "Only this server's moderators" in refused.content
-    assert not refused.embeds and len(res.message.embeds) == 1  # the moderator's message is untouched
+    assert not refused.embeds and len(res.embeds) == 1  # the moderator's message is untouched
 
 
 async def test_forget_reaches_the_next_summary_at_once(fake: FakeDiscord, runner: BotRunner) -> None:
@@ -115,7 +116,7 @@ async def test_forget_reaches_the_next_summary_at_once(fake: FakeDiscord, runner
     await runner.start()
     await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members, SEVEN, strict=False)))
     await runner.stop()
-    _shift_back(runner.db_path, WEEK)  # last week's: counted under the default STATS_UP_TO=last-week
+    _shift_back(Path(runner.db_path), WEEK)  # last week's: counted under the default STATS_UP_TO=last-week
     await runner.start()
     before = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "all"})
     assert "Members started: **7**" in before.embeds[0]["description"]
@@ -134,7 +135,7 @@ async def test_forget_reaches_the_next_summary_at_once(fake: FakeDiscord, runner
     assert "Members started: **6**" in after.embeds[0]["description"]  # not the cached 7
     assert fields(after.embeds[0])["Funnel (members)"].startswith("Started: **6**\nCompleted: **6")
     # The old message's menu no longer serves the figures that counted them.
-    stale = await fake.select(mod, before.message, menu(before)["custom_id"], ["work-style"])
+    stale = await fake.select(mod, before, menu(before)["custom_id"], ["work-style"])
     assert stale.ephemeral and stale.content == OUT_OF_DATE
 
 
@@ -146,7 +147,7 @@ async def test_empty_weeks_are_left_out_and_the_draw_is_both_paths(
     await runner.start(stats_up_to="now")
     await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members, early, strict=False)))
     await runner.stop()
-    _shift_back(runner.db_path, 3 * WEEK)  # three weeks ago, then two weeks with nobody
+    _shift_back(Path(runner.db_path), 3 * WEEK)  # three weeks ago, then two weeks with nobody
     await runner.start(stats_up_to="now")
     await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members[3:], late, strict=False)))
     res = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "all"})
@@ -154,7 +155,7 @@ async def test_empty_weeks_are_left_out_and_the_draw_is_both_paths(
     assert [row.split("**")[1] for row in rows] == ["3", "4"]  # no "0" rows for the empty weeks
     seen = str(res.embeds) + str(described(res))
     assert "Both paths" in seen and "hybrid" not in seen.lower()
-    chosen = await fake.select(mod, res.message, menu(res)["custom_id"], ["work-style"])
+    chosen = await fake.select(mod, res, menu(res)["custom_id"], ["work-style"])
     assert "hybrid" not in (str(chosen.embeds) + str(described(chosen))).lower()
 
 
@@ -176,3 +177,14 @@ async def test_small_and_empty_periods_read_true(fake: FakeDiscord, runner: BotR
     )
     stopped = fields(res.embeds[0])["Where unfinished quizzes stopped"]
     assert stopped.endswith(": **1 member (100%)**")
+
+
+async def test_an_unknown_stats_menu_id_is_answered_in_stats_words(
+    fake: FakeDiscord, runner: BotRunner
+) -> None:
+    guild, mod, _ = await community(fake, [])
+    await runner.start(stats_up_to="now")
+    res = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "all"})
+    forged = await fake.click(mod, res, "qst:forever", forge=True)  # a forged id comes as a click
+    assert forged.ephemeral and forged.content == QuestionSelect.stale
+    assert "/careerquiz" not in forged.content

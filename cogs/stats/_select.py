@@ -54,6 +54,8 @@ class QuestionSelect(GuardedSelect, template=r"qst:(?P<period>7d|30d|90d|all)(?:
     """Pick a question to see its answer distribution; the period and the summary's fingerprint travel
     in the custom_id (an id without a fingerprint is from before fingerprints: it reads as out of date)."""
 
+    stale = "This menu no longer works. Run /quizstats summary again for a fresh one."
+
     def __init__(
         self, period: Period, fp: str | None = None, options: list[discord.SelectOption] | None = None
     ) -> None:
