@@ -1,6 +1,6 @@
-"""One base for every button: one guard, ownership in ``interaction_check``, an error reference.
+"""One base for every button and menu: one guard, ownership in ``interaction_check``, an error reference.
 
-A feature's button subclasses ``GuardedButton`` with its ``template``, says who may click it
+A feature's button subclasses ``GuardedButton`` (a menu ``GuardedSelect``) with its ``template``, says who may click it
 (``owner_id``) and what a click does (``run``). Refusals (``Refusal`` or any exception whose class is in
 ``REFUSALS``) become one polite ephemeral line; anything else is logged and answered with a reference.
 Every template is recorded, so ``unroutable`` can tell which of the bot's custom ids no item will
@@ -10,7 +10,7 @@ answer (an old layout, a forged or overflowing id): the catch-all listener answe
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import discord
 from discord import ui
@@ -28,7 +28,7 @@ NOT_YOURS_TEXT = "This button belongs to someone else."
 
 REFUSALS: list[type[Exception]] = []  # features add their domain errors (e.g. QuizError)
 _TEMPLATES: list[re.Pattern[str]] = []
-_PREFIXES: set[str] = set()
+_PREFIXES: dict[str, str] = {}  # custom_id prefix -> what to say when no item answers it
 
 
 class Refusal(Exception):
@@ -42,10 +42,14 @@ async def answer_failure(interaction: AnyInteraction, error: BaseException) -> N
         await answer_error(interaction, error)
 
 
-class GuardedButton(ui.DynamicItem[ui.Button[Any]], template=r"(?!)"):
+ItemT = TypeVar("ItemT", ui.Button[Any], ui.Select[Any])
+
+
+class GuardedItem(ui.DynamicItem[ItemT], template=r"(?!)"):
     """Base class; subclasses pass ``template=...`` and implement ``run`` (and ``owner_id``)."""
 
     not_yours: ClassVar[str] = NOT_YOURS_TEXT
+    stale: ClassVar[str] = STALE_TEXT  # said for an old or forged id of this feature
 
     def __init_subclass__(cls, *, template: str | re.Pattern[str]) -> None:
         super().__init_subclass__(template=template)
@@ -53,7 +57,7 @@ class GuardedButton(ui.DynamicItem[ui.Button[Any]], template=r"(?!)"):
         _TEMPLATES.append(pattern)
         prefix = re.match(r"[a-z]+:", pattern.pattern)
         if prefix is not None:
-            _PREFIXES.add(prefix.group())
+            _PREFIXES[prefix.group()] = cls.stale
 
     async def owner_id(self, interaction: Interaction) -> int | None:
         """Who may click; None lets anyone (e.g. a public card). May raise a refusal."""
@@ -80,6 +84,14 @@ class GuardedButton(ui.DynamicItem[ui.Button[Any]], template=r"(?!)"):
             await answer_failure(interaction, exc)
 
 
+class GuardedButton(GuardedItem[ui.Button[Any]], template=r"(?!)"):
+    """A button on the one guard path."""
+
+
+class GuardedSelect(GuardedItem[ui.Select[Any]], template=r"(?!)"):
+    """A select menu on the one guard path."""
+
+
 def unroutable(custom_id: str, message: discord.Message | None) -> bool:
     """True for one of the bot's custom ids that no item will answer.
 
@@ -104,4 +116,4 @@ async def answer_unroutable(interaction: AnyInteraction) -> None:
         return
     custom_id = interaction.data.get("custom_id")
     if isinstance(custom_id, str) and unroutable(custom_id, interaction.message):
-        await say(interaction, STALE_TEXT)
+        await say(interaction, next(t for p, t in _PREFIXES.items() if custom_id.startswith(p)))

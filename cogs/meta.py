@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot import __version__
 from bot.client import reply_in_time
 from bot.quiz.service import Progress
+from bot.stats.service import StatsService
 from cogs._render import about_embed, mydata_embed
 from cogs._shared import SNOWFLAKE, GuardedButton
 from cogs.quiz.views import result_kwargs
@@ -95,11 +96,22 @@ class ForgetButton(GuardedButton, template=rf"cbf:(?P<uid>{SNOWFLAKE})"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         grants = await bot.storage.forget_member(self.user_id)
         await bot.storage.erase_traces()  # before saying so: deleted means gone from the files
+        drop_cached_stats(bot)  # else a moderator's next summary could still count them from cache
         kept = await take_back_roles(bot, self.user_id, grants)
         text = "Done: everything I stored about you is deleted, and statistics no longer count you."
         if kept:
-            text += f"\nI couldn't remove {kept} path role(s) (missing permission or server gone); a moderator can."
+            roles = "a path role" if kept == 1 else f"{kept} path roles"
+            text += f"\nI couldn't remove {roles} (missing permission or server gone); a moderator can."
         await interaction.followup.send(text, ephemeral=True)
+
+
+def drop_cached_stats(bot: CareerBot) -> None:
+    """Drop every cached summary, not only the member's servers': which servers those were is gone with
+    the rows, and a dropped cache only costs one recompute at the next /quizstats summary."""
+    stats = bot.get_cog("QuizStats")
+    service = getattr(stats, "service", None)
+    if isinstance(service, StatsService):
+        service.forget_cached()
 
 
 async def take_back_roles(bot: CareerBot, user_id: int, grants: list[tuple[int, int]]) -> int:

@@ -99,9 +99,16 @@ async def test_the_role_buttons_name_the_role_and_remove_it(fake: FakeDiscord, r
     give = await fake.click(alice, final, next(c for c in final.custom_ids() if c.endswith(":role")))
     assert "you now have the **AI path** role" in give.content
     assert ai_role.id in fake.member(guild, alice).role_ids
+    grants = "SELECT guild_id, user_id, role_id FROM path_role_grants"
+    assert db_rows(runner.db_path, grants) == [(guild.id, alice.id, ai_role.id)]
     drop = await fake.click(alice, final, next(c for c in final.custom_ids() if c.endswith(":unrole")))
-    assert drop.ephemeral and drop.content == "Done: the **AI path** role is removed in Career Hub."
+    assert drop.ephemeral and drop.content == (
+        "Done: the **AI path** role is removed in Career Hub, and so is my record of giving it to you."
+    )
     assert ai_role.id not in fake.member(guild, alice).role_ids
+    assert db_rows(runner.db_path, grants) == []  # nothing left for /careerbot forget to take back
+    mydata = await fake.invoke(alice, "careerbot mydata")
+    assert {f["name"]: f["value"] for f in mydata.embeds[0]["fields"]}["Path roles given"] == "0"
     # Her result and answers stay: removing the role is not forgetting.
     assert db_rows(runner.db_path, "SELECT outcome FROM quiz_results") == [("ai",)]
     again = await fake.click(alice, final, next(c for c in final.custom_ids() if c.endswith(":unrole")))

@@ -73,9 +73,9 @@ async def test_summary_shows_aggregates_with_suppression(
     assert names == ["outcomes.png", "funnel.png"] and all(png_ok(a.data) for a in res.attachments)
     select = next(c for row in res.components for c in row["components"] if c["type"] == 3)
     chosen = await fake.select(community["mod_a"], res.message, select["custom_id"], ["work-style"])
-    assert chosen.embeds[0]["title"].startswith("Which kind of work")
-    assert "Building practical things people can use: **6" in chosen.embeds[0]["description"]
-    assert png_ok(chosen.attachments[0].data)
+    assert chosen.embeds[-1]["title"].startswith("Which kind of work")  # in place, under the summary
+    assert "Building practical things people can use: **6" in chosen.embeds[-1]["description"]
+    assert png_ok(chosen.attachments[-1].data)
 
 
 async def test_moderator_of_b_never_sees_a(fake: FakeDiscord, community: dict[str, Any]) -> None:

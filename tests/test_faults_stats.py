@@ -33,7 +33,7 @@ async def test_forged_question_value_is_refused_plainly(fake: FakeDiscord, runne
         assert not reply.embeds and not reply.attachments
     # The real menu still works after the forged ones.
     real = await fake.select(mod, res.message, _select_id(res), ["work-style"])
-    assert real.embeds[0]["title"].startswith("Which kind of work")
+    assert real.embeds[-1]["title"].startswith("Which kind of work")  # in place, under the summary
 
 
 async def test_stats_menu_used_in_a_dm_is_refused_plainly(fake: FakeDiscord, runner: BotRunner) -> None:

@@ -100,6 +100,14 @@ class StatsService:
         self._cache[guild_id, period] = (cutoff, now, result)
         return result
 
+    def cached(self, guild_id: int, period: Period) -> Summary | None:
+        """The last summary computed, while its cut-off stands (with STATS_UP_TO=now, the cut-off moves
+        every call: then only its age counts), or None; never computes (for the question menu)."""
+        cached = self._cache.get((guild_id, period))
+        if cached is None or self._clock() - cached[1] >= CACHE_SECONDS:
+            return None
+        return cached[2] if self.up_to == "now" or cached[0] == self.cutoff() else None
+
     async def previous(self, guild_id: int, period: Period) -> Summary | None:
         """The period just before this one (same length), for "what changed"; None for all time."""
         cutoff = self.cutoff()

@@ -171,6 +171,13 @@ class CommunityTables(LargeData):
                 (guild_id, user_id, role_id, now),
             )
 
+    async def delete_role_grant(self, guild_id: int, user_id: int, role_id: int) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM path_role_grants WHERE guild_id = ? AND user_id = ? AND role_id = ?",
+                (guild_id, user_id, role_id),
+            )
+
     async def role_grants(self, user_id: int) -> list[tuple[int, int]]:
         rows = await self._all("SELECT guild_id, role_id FROM path_role_grants WHERE user_id = ?", (user_id,))
         return [(int(r["guild_id"]), int(r["role_id"])) for r in rows]

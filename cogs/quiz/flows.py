@@ -164,10 +164,13 @@ async def remove_path_role(interaction: Interaction, guild_id: int | None, outco
     try:
         member = await guild.fetch_member(interaction.user.id)
         if all(r.id != role.id for r in member.roles):
+            # Gone already (a moderator took it): the record of giving it goes too.
+            await bot.storage.delete_role_grant(guild.id, interaction.user.id, role.id)
             await interaction.followup.send(f"You don't have the **{role.name}** role.", ephemeral=True)
             return
         await member.remove_roles(role, reason="careerbot: the member asked to remove their path role")
-    except discord.NotFound:
+    except discord.NotFound:  # roles go with membership: nothing left to take back
+        await bot.storage.delete_role_grant(guild.id, interaction.user.id, role.id)
         await interaction.followup.send(
             "You don't seem to be a member of that server any more.", ephemeral=True
         )
@@ -177,8 +180,10 @@ async def remove_path_role(interaction: Interaction, guild_id: int | None, outco
             "Discord refused: I'm not allowed to remove that role.", ephemeral=True
         )
         return
+    await bot.storage.delete_role_grant(guild.id, interaction.user.id, role.id)
     await interaction.followup.send(
-        f"Done: the **{role.name}** role is removed in {guild.name}.", ephemeral=True
+        f"Done: the **{role.name}** role is removed in {guild.name}, and so is my record of giving it to you.",
+        ephemeral=True,
     )
 
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.client import setting_cooldown
-from bot.stats import Period, export
+from bot.stats import PERIOD_TEXT, Period, Summary, export
 from bot.stats.service import StatsService
 from cogs.moderation import is_moderator
 from cogs.stats._faq import faq_review_view
-from cogs.stats._render import faq_embed, summary_embed
-from cogs.stats._select import QuestionSelect
+from cogs.stats._render import bars_alt_text, faq_embed, summary_embed
+from cogs.stats._select import QuestionSelect, fingerprint
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
@@ -37,16 +37,21 @@ def fit_attachments(files: dict[str, bytes], limit: int, stem: str) -> list[disc
     return [discord.File(io.BytesIO(buf.getvalue()), filename=f"{stem}.zip")]
 
 
-def question_menu(period: Period, questions: list[Any]) -> ui.View:
+def question_menu(summary: Summary) -> ui.View:
     view = ui.View(timeout=None)
     options = [
         discord.SelectOption(
             label=q.prompt[:100], value=q.id, description=("Tie-break" if q.tiebreak else None)
         )
-        for q in questions[:25]
+        for q in summary.questions[:25]
     ]
-    view.add_item(QuestionSelect(period, options))
+    view.add_item(QuestionSelect(summary.period, fingerprint(summary), options))
     return view
+
+
+def chart_file(bars: export.Bars, filename: str) -> discord.File:
+    """A stats chart with its alt text: what it shows and every bar's number, hidden ones as hidden."""
+    return discord.File(io.BytesIO(export.draw(bars)), filename=filename, description=bars_alt_text(bars))
 
 
 @app_commands.guild_only()
@@ -72,17 +77,16 @@ class QuizStats(
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         summary = await self.service.summary(interaction.guild_id, period)
-        outcome_png, funnel_png = await asyncio.to_thread(
-            lambda: (export.outcome_chart(summary), export.funnel_chart(summary))
+        files = await asyncio.to_thread(
+            lambda: [
+                chart_file(export.outcome_bars(summary), "outcomes.png"),
+                chart_file(export.funnel_bars(summary), "funnel.png"),
+            ]
         )
         previous = await self.service.previous(interaction.guild_id, period)
         embed = summary_embed(summary, cutoff=self.service.cutoff_words(), previous=previous)
         embed.set_image(url="attachment://outcomes.png")
-        files = [
-            discord.File(io.BytesIO(outcome_png), filename="outcomes.png"),
-            discord.File(io.BytesIO(funnel_png), filename="funnel.png"),
-        ]
-        view = question_menu(period, summary.questions)
+        view = question_menu(summary)
         await interaction.followup.send(embed=embed, files=files, view=view, ephemeral=True)
 
     @app_commands.command(
@@ -98,7 +102,7 @@ class QuizStats(
             export.export_csvs(summary), interaction.filesize_limit, f"quizstats-{period}"
         )
         k = summary.k
-        text = f'Aggregates for {period}: "< {k}" marks fewer than {k} members, "hidden" a larger count hidden to protect it.'
+        text = f'Aggregates, {PERIOD_TEXT[period]}: "< {k}" marks fewer than {k} members, "hidden" a larger count hidden to protect it.'
         cutoff = self.service.cutoff_words()
         await interaction.followup.send(text + (f" {cutoff}" if cutoff else ""), files=files, ephemeral=True)
 
