@@ -280,11 +280,11 @@ def _check_questions(quiz: Quiz, careers: Careers, shown: str) -> None:
                             )
                 if set(o.gaps) & set(o.has):
                     raise ContentError(shown, f"{where}.options[{oi}]", "a skill is both a gap and had")
-    # Every track must be able to win: answering all on its side must clear the hybrid margin.
+    # Every track must be able to win: answering all on its side must pull towards it. (The lean is
+    # shared out of the most the answers could pull that way, so that member's lean is then 100%.)
     for track, pick in (("ai", max), ("ml", min)):
         best = sum(pick(o.weights.lean for o in q.options) for q in quiz.all_questions)
-        span = sum(max(abs(o.weights.lean) for o in q.options) for q in quiz.all_questions)
-        if abs(best) / span <= quiz.scoring.hybrid_margin or (best > 0) != (track == "ai"):
+        if best == 0 or (best > 0) != (track == "ai"):
             raise ContentError(shown, "questions", f"track {track!r} cannot win with these weights")
     if quiz.scoring.hybrid_margin > quiz.scoring.tiebreak_margin:
         raise ContentError(shown, "scoring.hybrid_margin", "must not exceed tiebreak_margin")
