@@ -331,6 +331,7 @@ class Explanation:
     salary: list[Track]
     salary_caveats: list[Claim]
     skills_next: list[Skill]
+    skill_gaps: int  # how many of skills_next lead because the answers named them as gaps
     switch_note: Claim
     hybrid_note: Claim | None
     try_next: list[Claim]
@@ -417,6 +418,8 @@ def explain(
         reasons = _strongest(pairs, sign, REASONS)
         counter = _strongest(pairs, -sign, COUNTER_REASONS)
         hybrid_note, try_next = None, []
+    skills_next = _skills_next(tracks, pairs)
+    gap_ids = {g for _, o in pairs for g in o.gaps}
     leans = [o.weights.lean for _, o in pairs]
     tally = Tally(ai=sum(1 for x in leans if x > 0), ml=sum(1 for x in leans if x < 0), middle=leans.count(0))
     switch_note = Claim(
@@ -430,7 +433,8 @@ def explain(
         tally=tally,
         salary=tracks,
         salary_caveats=list(careers.salary_caveats),
-        skills_next=_skills_next(tracks, pairs),
+        skills_next=skills_next,
+        skill_gaps=sum(1 for sk in skills_next if sk.id in gap_ids),
         switch_note=switch_note,
         hybrid_note=hybrid_note,
         try_next=try_next,

@@ -91,9 +91,13 @@ def headline(explanation: Explanation) -> str:
 def why(content: Content, explanation: Explanation) -> str:
     tally = explanation.tally
     total = tally.ai + tally.ml + tally.middle
+
+    def n(count: int) -> str:
+        return str(count) if count else "none"
+
     lines = [
-        f"Of your {total} answers, {tally.ai} pulled towards {OUTCOME_NAMES['ai']}, {tally.ml} towards "
-        f"{OUTCOME_NAMES['ml']} and {tally.middle} sat in the middle.",
+        f"Of your {total} answers, {n(tally.ai)} pulled towards {OUTCOME_NAMES['ai']}, {n(tally.ml)} towards "
+        f"{OUTCOME_NAMES['ml']} and {n(tally.middle)} sat in the middle.",
         "",
     ]
     outcome = explanation.score.outcome
@@ -164,11 +168,25 @@ def changes(explanation: Explanation) -> str:
     return "\n\n**Changed since last time**\n" + "\n".join(lines)
 
 
+def _skills_intro(explanation: Explanation) -> str:
+    gaps, total = explanation.skill_gaps, len(explanation.skills_next)
+    core = "both paths' other core skills" if len(explanation.salary) > 1 else "the path's other core skills"
+    if gaps == total:
+        return "Your answers point to each of these as a next step."
+    if gaps:
+        first = "first one" if gaps == 1 else f"first {gaps}"
+        return f"Your answers point to the {first}; after that come {core}."
+    lead = core.replace("other ", "")
+    return f"{lead[0].upper()}{lead[1:]}, leaving out any your answers say you already have."
+
+
 def skills(content: Content, explanation: Explanation) -> str:
-    lines = [f"• **{s.name}**: {s.why}" for s in explanation.skills_next]
+    lines = [_skills_intro(explanation), ""]
+    lines += [f"• **{s.name}**: {s.why}" for s in explanation.skills_next]
     if explanation.try_next:
         lines += ["", "**Try each**"] + [f"• {c.text}" for c in explanation.try_next]
-    lines += ["", f"From {section_title(content, 'skills')}."]
+    cited = list(dict.fromkeys(s.section for s in explanation.skills_next)) or ["skills"]
+    lines += ["", f"From {' and '.join(section_title(content, c) for c in cited)}."]
     return "\n".join(lines)
 
 
