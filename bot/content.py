@@ -127,6 +127,10 @@ class Option(_Model):
     gaps: list[Slug] = Field(default_factory=list)
     # Skills this answer says the member already has: never suggested to them.
     has: list[Slug] = Field(default_factory=list)
+    # faq.yaml entries whose premise this answer contradicts (a beginner is not "a software developer"):
+    # never offered to this member as a follow-up question. Not checked at load, so the quiz never
+    # depends on the FAQ file; tests/test_content.py checks the shipped ids exist.
+    unfit_followups: list[Slug] = Field(default_factory=list)
 
 
 class Question(_Model):

@@ -145,6 +145,12 @@ async def check_member(fake: FakeDiscord, hub: Any, content: Content, name: str,
         if g in {s.id for s in offered.values()} and g not in claimed
     ]
     assert [offered[n].id for n in names][: len(set(gaps))] == list(dict.fromkeys(gaps))[:5], "gaps first"
+    # "More questions" never offers one whose premise the answers contradict.
+    more = await fake.click(member, seen.message, button(seen.message, "faq"))
+    asked = re.findall(r"^• (.+) \(ask with `/faq`\)$", more.embeds[0]["description"], flags=re.M)
+    unfit = {f for _, o in seen.answers for f in o.unfit_followups}
+    offered_ids = {e.id for e in content.faq.entries if e.question in asked}
+    assert len(asked) == 3 and len(offered_ids) == 3 and not offered_ids & unfit, f"{where}: {asked}"
     return seen
 
 
@@ -225,6 +231,10 @@ async def test_why_names_the_pulls_the_other_way_and_skills_follow_the_answers(
         "Working with models through APIs and SDKs",
     ]
     assert "REST and GraphQL" not in skills and "“Is AI Engineering Easier" in skills
+    # Someone who has barely coded is not asked "I'm a software developer: ...?" as a follow-up.
+    beginner = await check_member(fake, hub, content, "bea", [1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1])
+    more = await fake.click(beginner.member, beginner.message, button(beginner.message, "faq"))
+    assert "I'm a software developer" not in more.embeds[0]["description"]
 
 
 async def test_the_terminal_shows_the_same_result_text(

@@ -332,6 +332,7 @@ class Explanation:
     salary_caveats: list[Claim]
     skills_next: list[Skill]
     skill_gaps: int  # how many of skills_next lead because the answers named them as gaps
+    unfit_followups: frozenset[str]  # FAQ entries whose premise the answers contradict
     switch_note: Claim
     hybrid_note: Claim | None
     try_next: list[Claim]
@@ -435,6 +436,7 @@ def explain(
         salary_caveats=list(careers.salary_caveats),
         skills_next=skills_next,
         skill_gaps=sum(1 for sk in skills_next if sk.id in gap_ids),
+        unfit_followups=frozenset(f for _, o in pairs for f in o.unfit_followups),
         switch_note=switch_note,
         hybrid_note=hybrid_note,
         try_next=try_next,
