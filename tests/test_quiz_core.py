@@ -297,7 +297,7 @@ def test_reasons_are_the_strongest_answers_with_their_sections(content: Content,
 
 def test_a_hybrid_shows_both_sides(content: Content, quiz: Quiz) -> None:
     result = explain(content, play(quiz, [*BALANCED, 0, 1, -1]).answers)
-    assert result.score.outcome == "hybrid" and result.title == "Both paths fit you"
+    assert result.score.outcome == "hybrid" and result.title == "Both paths"
     assert {r.weight > 0 for r in result.reasons} == {True, False}
     assert result.salary == list(content.careers.tracks)
     assert result.hybrid_note == content.careers.hybrid

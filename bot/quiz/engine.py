@@ -16,7 +16,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.content import Claim, Content, Option, Outcome, Question, Quiz, SectionId, Skill, Track, TrackId
+from bot.content import (
+    OUTCOME_NAMES,
+    Claim,
+    Content,
+    Option,
+    Outcome,
+    Question,
+    Quiz,
+    SectionId,
+    Skill,
+    Track,
+    TrackId,
+)
 
 
 class QuizError(Exception):
@@ -47,7 +59,6 @@ COUNTER_REASONS = 2  # pulls the other way, shown under "Why"
 SKILLS_MIN, SKILLS_MAX = 3, 5
 HYBRID_SKILLS_MIN = 4  # room for at least two skills from each track
 REASON_TEXT_MAX = 200
-HYBRID_TITLE = "Both paths fit you"
 
 
 @dataclass(frozen=True)
@@ -406,7 +417,7 @@ def explain(
     tracks: list[Track]
     if result.outcome == "hybrid":
         tracks = list(careers.tracks)
-        title = HYBRID_TITLE
+        title = OUTCOME_NAMES["hybrid"]  # one name for the draw everywhere
         reasons = _draw_reasons(pairs)
         counter: list[Reason] = []
         hybrid_note: Claim | None = careers.hybrid
