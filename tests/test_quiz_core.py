@@ -16,9 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content import Content, ContentError, Quiz, load_content
+from bot.quiz import summary
 from bot.quiz.engine import (
     NotCurrentQuestion,
     PreviousResult,
+    Score,
     SessionClosed,
     SessionState,
     UnknownOption,
@@ -556,3 +558,20 @@ def test_every_string_in_quiz_yaml_is_quoted() -> None:
     root = yaml.compose((DATA / "quiz.yaml").read_text())
     assert root is not None
     walk(root, "quiz")
+
+
+def test_an_exact_balance_says_so_and_lists_both_sides(content: Content, quiz: Quiz) -> None:
+    result = explain(content, picked(quiz, [1, 0, 0, 2, 1, 2, 2, 1, 1, 1, 2, 0, 2, 1, 2, 0]))
+    assert result.score.outcome == "hybrid" and result.score.margin == 0
+    text = summary.headline(result)
+    assert text.startswith("Your answers balance exactly between the two paths, so both are open to you.")
+    assert "AI Engineer ▱▱▱▱▱▱▱▱▱▱│▱▱▱▱▱▱▱▱▱▱ ML Engineer" in text
+    block = text.split("**What pulled each way**\n")[1].split("\n\n")[0].splitlines()
+    assert block[0].endswith("(towards AI Engineer)") and block[1].endswith("(towards ML Engineer)")
+
+
+def test_the_lean_is_never_rounded_up() -> None:
+    """A lean just under the draw line must not print as the line itself, nor 99.6% as 100%."""
+    for margin, shown in ((0.0976, 9), (0.996, 99), (1.0, 100), (-0.5, 50)):
+        score = Score(lean=0, margin=margin, fit_ai=0, fit_ml=0, outcome="hybrid")
+        assert summary.lean_share(score) == shown
