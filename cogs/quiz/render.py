@@ -63,8 +63,9 @@ def detail_embed(
         text = summary.salary(content, explanation)
     else:
         text = (
-            "\n".join(f"• {e.question} (ask with `/faq`)" for e in followups)
-            or "Try `/faq` with your question."
+            "Ask any of these with `/faq`:\n" + "\n".join(f"• {e.question}" for e in followups)
+            if followups
+            else "Try `/faq` with your question."
         )
     return discord.Embed(title=DETAIL_TITLES[action], description=fit(text, DESC_MAX), colour=BRAND)
 
