@@ -379,6 +379,15 @@ def test_a_retake_lists_the_answers_that_changed(content: Content, quiz: Quiz) -
     flipped = explain(content, play(quiz, BALANCED + TB_MIDDLE).answers, previous)
     tiebreak_changes = [c for c in flipped.changes if c.question in quiz.tiebreakers]
     assert len(tiebreak_changes) == 3 and all(c.before is None for c in tiebreak_changes)
+    # What the member reads: the new tie-breaks are not counted as changed answers.
+    changed = len(flipped.changes) - 3
+    assert summary.since_last(flipped) == (
+        f"**Since your last result** (AI Engineer): you changed {changed} answers and answered "
+        "3 tie-break questions not asked last time."
+    )
+    assert summary.since_last(one_change) == "**Since your last result** (AI Engineer): you changed 1 answer."
+    listed = summary.changes(flipped)
+    assert f"…and {changed - 6} more." in listed and "also answered 3 tie-break questions" in listed
 
 
 # ---------------------------------------------------------------- properties

@@ -155,16 +155,21 @@ def result_text(explanation: Explanation, *, earlier_version: bool = False) -> s
 
 
 def changes(explanation: Explanation) -> str:
-    """The answers that changed since the last result, for "Why" ("" when nothing changed)."""
+    """The answers that changed since the last result, for "Why" ("" when nothing changed); tie-breaks
+    asked this time only are counted on their own line, not listed as changes."""
+    moved = [c for c in explanation.changes if c.before is not None]
+    added = len(explanation.changes) - len(moved)
     if not explanation.changes:
         return ""
     lines = [
-        f"• {c.question.factor}: {c.before.label if c.before else 'not asked last time'} → {c.after.label}"
-        for c in explanation.changes[:CHANGES_SHOWN]
+        f"• {c.question.factor}: {c.before.label} → {c.after.label}"
+        for c in moved[:CHANGES_SHOWN]
+        if c.before
     ]
-    more = len(explanation.changes) - CHANGES_SHOWN
-    if more > 0:
-        lines.append(f"…and {more} more.")
+    if len(moved) > CHANGES_SHOWN:
+        lines.append(f"…and {len(moved) - CHANGES_SHOWN} more.")
+    if added:
+        lines.append(f"This time you also answered {added} tie-break question{'' if added == 1 else 's'}.")
     return "\n\n**Changed since last time**\n" + "\n".join(lines)
 
 
