@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.content import Careers, Claim, Track
+from bot.content import Careers, Claim, SectionId, Track
 
 Topic = Literal["salary", "skills", "work", "entry", "outlook"]
 TOPICS: tuple[Topic, ...] = ("salary", "skills", "work", "entry", "outlook")
@@ -15,7 +15,7 @@ TITLES: dict[Topic, str] = {
     "skills": "Skills to build",
     "work": "Daily work",
     "entry": "How people get in",
-    "outlook": "Where the jobs are, growth and switching",
+    "outlook": "Where the jobs are, and switching later",
 }
 
 
@@ -33,6 +33,12 @@ class Comparison:
     notes_title: str
     notes: list[Claim]
 
+    @property
+    def sections(self) -> list[SectionId]:
+        """The article sections this comparison draws on, in the order they first appear."""
+        claims = [c for col in self.columns for c in col.lines] + self.notes
+        return list(dict.fromkeys(c.section for c in claims))
+
 
 def _skill_claims(track: Track) -> list[Claim]:
     return [Claim(text=f"{s.name}: {s.why}", section=s.section) for s in track.skills]
@@ -43,7 +49,8 @@ def compare(careers: Careers, topic: Topic) -> Comparison:
     for track in careers.tracks:
         lines: list[Claim]
         if topic == "salary":
-            lines = [Claim(text=f"{track.salary.label} ({track.salary.basis})", section=track.salary.section)]
+            # The range alone: what it is (base salary, research-focused companies) is said once, in the notes.
+            lines = [Claim(text=f"{track.salary.label} base salary", section=track.salary.section)]
         elif topic == "skills":
             lines = _skill_claims(track)
         elif topic == "work":
@@ -56,7 +63,8 @@ def compare(careers: Careers, topic: Topic) -> Comparison:
     if topic == "salary":
         notes_title, notes = "What the ranges don't show", list(careers.salary_caveats)
     elif topic == "outlook":
-        notes_title, notes = "Switching later", list(careers.switching)
+        # Each column already says how to switch into its track; the note adds only what both share.
+        notes_title, notes = "Switching later", list(careers.switching[:1])
     else:
         notes_title, notes = "", []
     return Comparison(topic=topic, title=TITLES[topic], columns=columns, notes_title=notes_title, notes=notes)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot import charts
-from bot.compare import Comparison
-from bot.content import Claim, Content
+from bot.content import Content
 from bot.storage import GuildSettings, MemberData
 
 BRAND = discord.Colour.from_rgb(88, 101, 242)
@@ -18,21 +17,6 @@ FIELD_MAX = 1024
 
 def section_name(content: Content, section: str) -> str:
     return content.careers.article.sections.get(section, section)  # type: ignore[call-overload, no-any-return]
-
-
-def cite(section: str) -> str:
-    return f"§{section}"
-
-
-def claim_lines(claims: list[Claim], limit: int = FIELD_MAX) -> str:
-    """Bulleted claims, each citing its section, cut at a whole line to fit an embed field."""
-    out = ""
-    for claim in claims:
-        line = f"• {claim.text} ({cite(claim.section)})\n"
-        if len(out) + len(line) > limit:
-            break
-        out += line
-    return out.rstrip() or "—"
 
 
 def fit(text: str, limit: int) -> str:
@@ -66,27 +50,6 @@ def about_embed(content: Content, version: str) -> discord.Embed:
     )
     embed.set_footer(
         text=f"careerbot {version} · content {content.content_version} · quiz {content.quiz_version}"
-    )
-    return embed
-
-
-def comparison_embed(content: Content, comparison: Comparison, *, highlight: str | None) -> discord.Embed:
-    """One field per track; the member's own outcome is marked, and the reply says why it is marked."""
-    colour = TRACK_COLOURS.get(highlight or "", HYBRID_COLOUR if highlight == "hybrid" else BRAND)
-    embed = discord.Embed(title=f"AI Engineer vs ML Engineer: {comparison.title}", colour=colour)
-    if highlight is not None:
-        mine = "both paths" if highlight == "hybrid" else content.careers.track(highlight).name  # type: ignore[arg-type]
-        embed.description = f"⭐ marks your latest quiz result ({mine})."
-    for column in comparison.columns:
-        star = " ⭐" if highlight in (column.track.id, "hybrid") else ""
-        embed.add_field(name=f"{column.track.name}{star}", value=claim_lines(column.lines), inline=True)
-    if comparison.notes:
-        embed.add_field(name=comparison.notes_title, value=claim_lines(comparison.notes), inline=False)
-    article = content.careers.article
-    embed.set_footer(
-        text=fit(
-            f'Source: "{article.title}" by {article.author}. §section ids name the article section.', 2048
-        )
     )
     return embed
 

@@ -12,8 +12,9 @@ from discord.ext import commands
 
 from bot.charts import cached_salary_chart, salary_alt_text
 from bot.client import setting_cooldown
-from bot.compare import Topic, compare
-from cogs._render import comparison_embed
+from bot.compare import Comparison, Topic, compare
+from bot.content import OUTCOME_NAMES, Claim, Content
+from cogs._render import BRAND, FIELD_MAX, HYBRID_COLOUR, TRACK_COLOURS, fit
 
 if TYPE_CHECKING:
     from bot.client import CareerBot
@@ -22,6 +23,43 @@ SALARY_PNG = "salary-ranges.png"
 PUBLIC = app_commands.describe(
     public="Post the answer in the channel for everyone (default: only you see it)"
 )
+
+
+def claim_lines(claims: list[Claim], limit: int = FIELD_MAX) -> str:
+    """Bulleted claims, cut at a whole line to fit an embed field (the sources are named once, below)."""
+    out = ""
+    for claim in claims:
+        line = f"• {claim.text}\n"
+        if len(out) + len(line) > limit:
+            break
+        out += line
+    return out.rstrip() or "—"
+
+
+def sources(content: Content, comparison: Comparison) -> str:
+    """The footer: the article and, in words, the sections this comparison rests on."""
+    article = content.careers.article
+    # The opening section carries the article's own title; naming it twice would read oddly.
+    parts = [
+        "its opening section" if sid == "which-path" else f"the section “{article.sections[sid]}”"
+        for sid in comparison.sections
+    ]
+    return f'From "{article.title}" by {article.author}: {" and ".join(parts)}.'
+
+
+def comparison_embed(content: Content, comparison: Comparison, *, highlight: str | None) -> discord.Embed:
+    """One field per track; the member's own outcome is marked, and the reply says why it is marked."""
+    colour = TRACK_COLOURS.get(highlight or "", HYBRID_COLOUR if highlight == "hybrid" else BRAND)
+    embed = discord.Embed(title=f"AI Engineer vs ML Engineer: {comparison.title}", colour=colour)
+    if highlight in OUTCOME_NAMES:
+        embed.description = f"⭐ marks your latest quiz result ({OUTCOME_NAMES[highlight]})."
+    for column in comparison.columns:
+        star = " ⭐" if highlight in (column.track.id, "hybrid") else ""
+        embed.add_field(name=f"{column.track.name}{star}", value=claim_lines(column.lines), inline=True)
+    if comparison.notes:
+        embed.add_field(name=comparison.notes_title, value=claim_lines(comparison.notes), inline=False)
+    embed.set_footer(text=fit(sources(content, comparison), 2048))
+    return embed
 
 
 async def send_salary(interaction: discord.Interaction[CareerBot], *, public: bool) -> None:

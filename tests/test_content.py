@@ -174,3 +174,12 @@ def test_no_run_of_six_words_is_copied_from_the_article(article_text: str) -> No
         hits = [" ".join(words[i : i + 6]) for i in range(len(words) - 5) if tuple(words[i : i + 6]) in runs]
         copied += [f"{where}: {h}" for h in hits if h not in title]
     assert copied == [], "copied from the article:\n" + "\n".join(copied)
+
+
+def test_quiz_followups_it_leaves_out_are_real_faq_entries() -> None:
+    """quiz.yaml's unfit_followups name faq.yaml entries (not checked at load, so the quiz never needs
+    the FAQ file); a typo here would silently offer the very question it meant to hold back."""
+    content = load_content(DATA)
+    known = {e.id for e in content.faq.entries}
+    named = {f for q in content.quiz.all_questions for o in q.options for f in o.unfit_followups}
+    assert named and named <= known, named - known

@@ -139,6 +139,9 @@ def test_every_claim_cites_a_listed_section_that_holds_it(article_text: str) -> 
 def test_the_claims_the_audit_dropped_stay_dropped() -> None:
     texts = " ".join(text for text, _ in claims(load_content(DATA)).values())
     assert "Research only moves forward" not in texts
+    # Second audit (member walk-through): advice and habits the article never states.
+    assert "works in every day" not in texts and "then follow what you enjoy" not in texts
+    assert "Both paths suit you" not in texts, "the draw is named 'Both paths' and explained, not promised"
     ml = load_content(DATA).careers.track("ml").try_it
     assert "PyTorch" not in ml.text or ml.section == "skills"
 

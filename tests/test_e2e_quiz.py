@@ -78,8 +78,8 @@ async def test_whole_journey_from_a_server(
     result = final.embeds[0]
     assert result["title"] == "Your result: AI Engineer"
     text = result["description"]
-    # The AI end of every question: the most those answers can lean is 97% (one option is not at the end).
-    assert "Your answers lean 97% towards AI Engineer." in text and "/100" not in text
+    # The AI end of every question is as far as answers can lean towards AI Engineer: 100%, not less.
+    assert "Your answers lean 100% towards AI Engineer." in text and "/100" not in text
     assert "AI Engineer ▰▰▰▰▰▰▰▰▰▰│▱▱▱▱▱▱▱▱▱▱ ML Engineer" in text
     assert text.split("**What decided it**")[1].split("**Salary band**")[0].count("•") == 3
     assert "$110-160k" in text and "$120-180k" not in text and "§" not in text
@@ -117,7 +117,7 @@ async def test_ml_outcome_names_sections_and_band(fake: FakeDiscord, runner: Bot
     result = final.embeds[0]
     assert result["title"] == "Your result: ML Engineer"
     assert "$120-180k" in result["description"] and "$110-160k" not in result["description"]
-    assert "lean 97% towards ML Engineer" in result["description"]
+    assert "lean 100% towards ML Engineer" in result["description"]
     skills = await fake.click(
         world.alice, final, next(c for c in final.custom_ids() if c.endswith(":skills"))
     )
@@ -311,7 +311,7 @@ async def test_retake_shows_what_changed_and_myresult_repeats_it(
     res = await fake.click(world.alice, final, retake)
     second = await answer_all(fake, world.alice, res.message, ML_PATH)
     since = second.embeds[0]["description"]
-    assert "**Since your last result** (AI Engineer):" in since and "answers changed" in since
+    assert "**Since your last result** (AI Engineer): you changed 13 answers." in since
     why = await fake.click(world.alice, second, next(c for c in second.custom_ids() if c.endswith(":why")))
     assert "Changed since last time" in why.embeds[0]["description"] and "→" in why.embeds[0]["description"]
     mine = await fake.invoke(world.alice, "careerbot myresult", guild=world.guild)

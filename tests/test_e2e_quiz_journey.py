@@ -130,7 +130,7 @@ async def test_a_draw_journey_progress_length_and_label_everywhere(
     assert shown == sorted(shown) and len(shown) == 16, f"progress went back: {shown}"
     draw = OUTCOME_NAMES["hybrid"]
     result = message.embeds[0]
-    assert result["title"] == f"Your result: {draw}" and len(result["description"]) <= 1100
+    assert result["title"] == f"Your result: {draw}" and len(result["description"]) <= 1000
     mine = await fake.invoke(alice, "careerbot myresult", guild=guild)
     assert mine.embeds[0]["title"] == f"Your result: {draw}"
     await fake.click(alice, message, next(c for c in message.custom_ids() if c.endswith(":share")))

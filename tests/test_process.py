@@ -152,7 +152,7 @@ async def test_terminal_quiz_through_stdin(tmp_path: Path, content: Content) -> 
     assert code == 0, err
     assert "Question 1 of 13" in out and "=== Your result: AI Engineer ===" in out
     # The same words as the DM's result (tests/test_e2e_quiz.py checks the DM side).
-    assert "Your answers lean 97% towards AI Engineer." in out and "What decided it" in out
+    assert "Your answers lean 100% towards AI Engineer." in out and "What decided it" in out
     assert "--- Skills to learn ---" in out and "§" not in out and "/100" not in out and "$110-160k" in out
     assert not (tmp_path / "bot.sqlite3").exists(), "without --save nothing is stored"
     code, out, err = await run(

@@ -16,9 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content import Content, ContentError, Quiz, load_content
+from bot.quiz import summary
 from bot.quiz.engine import (
     NotCurrentQuestion,
     PreviousResult,
+    Score,
     SessionClosed,
     SessionState,
     UnknownOption,
@@ -280,8 +282,10 @@ def test_reasons_are_the_strongest_answers_with_their_sections(content: Content,
     for picks, side, title in ((ALL_FIRST, 0, "AI Engineer"), (ALL_LAST, -1, "ML Engineer")):
         result = explain(content, picked(quiz, picks))
         assert result.title == title and len(result.reasons) == 3
-        by_pull = sorted(quiz.questions, key=lambda q: -abs(q.options[side].weights.lean))
-        assert [r.question.id for r in result.reasons] == [q.id for q in by_pull[:3]]
+        pulls = sorted((abs(q.options[side].weights.lean) for q in quiz.questions), reverse=True)
+        # The three strongest pulls; among equally strong ones, three different article sections.
+        assert sorted((abs(r.weight) for r in result.reasons), reverse=True) == pulls[:3]
+        assert len({r.section for r in result.reasons}) == 3
         for r in result.reasons:
             assert r.option == r.question.options[side] and r.section == r.option.section
             assert r.section in sections
@@ -295,7 +299,7 @@ def test_reasons_are_the_strongest_answers_with_their_sections(content: Content,
 
 def test_a_hybrid_shows_both_sides(content: Content, quiz: Quiz) -> None:
     result = explain(content, play(quiz, [*BALANCED, 0, 1, -1]).answers)
-    assert result.score.outcome == "hybrid" and result.title == "Both paths fit you"
+    assert result.score.outcome == "hybrid" and result.title == "Both paths"
     assert {r.weight > 0 for r in result.reasons} == {True, False}
     assert result.salary == list(content.careers.tracks)
     assert result.hybrid_note == content.careers.hybrid
@@ -310,9 +314,10 @@ def test_skills_next_never_suggests_what_the_answers_say_they_have(content: Cont
     ids = [s.id for s in ai.skills_next]
     assert not {"api-development", "cloud-deployment", "software-engineering"} & set(ids), ids
     assert len(ids) >= 3
-    # Every suggestion is a skill careers.yaml lists for the result's track, cited to the skills section.
+    # Every suggestion is a skill careers.yaml lists for the result's track, cited to the article section
+    # that names it (prompt engineering is named where the article describes the way in).
     ai_skills = {s.id: s for s in content.careers.track("ai").skills}
-    assert all(s.id in ai_skills and s.section == "skills" for s in ai.skills_next)
+    assert all(s.id in ai_skills and s.section in ("skills", "entry") for s in ai.skills_next)
     # Strong maths on the ML side: no maths suggested either.
     ml = explain(content, picked(quiz, [3, 3, 2, 2, 3, 3, 2, 3, 2, 2, 2, 2, 2]))
     assert ml.score.outcome == "ml"
@@ -348,10 +353,12 @@ def test_skills_next_puts_the_gaps_from_the_answers_first(content: Content, quiz
     assert ml.score.outcome == "ml"
     assert [s.id for s in ml.skills_next][:2] == ["linear-algebra-calculus", "probability-statistics"]
 
+    # A developer who has shipped has the foundation; the article's next step for them is the AI layer.
     clean = explain(content, picked(quiz, ALL_FIRST))
     claimed = {"software-engineering", "api-development", "cloud-deployment"}  # "shipped" says so
     core = [s.id for s in content.careers.track("ai").skills if s.id not in claimed]
-    assert [s.id for s in clean.skills_next] == core[:3]
+    gaps = ["prompt-engineering", "model-apis-sdks"]
+    assert [s.id for s in clean.skills_next] == [*gaps, *[c for c in core if c not in gaps]][:3]
 
 
 def test_a_retake_lists_the_answers_that_changed(content: Content, quiz: Quiz) -> None:
@@ -372,6 +379,15 @@ def test_a_retake_lists_the_answers_that_changed(content: Content, quiz: Quiz) -
     flipped = explain(content, play(quiz, BALANCED + TB_MIDDLE).answers, previous)
     tiebreak_changes = [c for c in flipped.changes if c.question in quiz.tiebreakers]
     assert len(tiebreak_changes) == 3 and all(c.before is None for c in tiebreak_changes)
+    # What the member reads: the new tie-breaks are not counted as changed answers.
+    changed = len(flipped.changes) - 3
+    assert summary.since_last(flipped) == (
+        f"**Since your last result** (AI Engineer): you changed {changed} answers and answered "
+        "3 tie-break questions not asked last time."
+    )
+    assert summary.since_last(one_change) == "**Since your last result** (AI Engineer): you changed 1 answer."
+    listed = summary.changes(flipped)
+    assert f"…and {changed - 6} more." in listed and "also answered 3 tie-break questions" in listed
 
 
 # ---------------------------------------------------------------- properties
@@ -551,3 +567,20 @@ def test_every_string_in_quiz_yaml_is_quoted() -> None:
     root = yaml.compose((DATA / "quiz.yaml").read_text())
     assert root is not None
     walk(root, "quiz")
+
+
+def test_an_exact_balance_says_so_and_lists_both_sides(content: Content, quiz: Quiz) -> None:
+    result = explain(content, picked(quiz, [1, 0, 0, 2, 1, 2, 2, 1, 1, 1, 2, 0, 2, 1, 2, 0]))
+    assert result.score.outcome == "hybrid" and result.score.margin == 0
+    text = summary.headline(result)
+    assert text.startswith("Your answers balance exactly between the two paths, so both are open to you.")
+    assert "AI Engineer ▱▱▱▱▱▱▱▱▱▱│▱▱▱▱▱▱▱▱▱▱ ML Engineer" in text
+    block = text.split("**What pulled each way**\n")[1].split("\n\n")[0].splitlines()
+    assert block[0].endswith("(towards AI Engineer)") and block[1].endswith("(towards ML Engineer)")
+
+
+def test_the_lean_is_never_rounded_up() -> None:
+    """A lean just under the draw line must not print as the line itself, nor 99.6% as 100%."""
+    for margin, shown in ((0.0976, 9), (0.996, 99), (1.0, 100), (-0.5, 50)):
+        score = Score(lean=0, margin=margin, fit_ai=0, fit_ml=0, outcome="hybrid")
+        assert summary.lean_share(score) == shown

@@ -35,13 +35,13 @@ def _show_step(step: Step, options: tuple[Option, ...], note: str | None, out: T
 
 def _show_result(ex: Explanation, out: TextIO) -> None:
     """The same words as the DM's result, then its details (a terminal has no buttons)."""
-    out.write(f"\n=== {summary.title(ex)} ===\n{summary.headline(ex)}\n")
+    out.write(f"\n=== {summary.title(ex)} ===\n{summary.result_text(ex)}\n")
     out.flush()
 
 
 def _show_details(content: Content, ex: Explanation, out: TextIO) -> None:
     for heading, text in (
-        ("Why", summary.why(content, ex)),
+        ("Why", summary.why(content, ex) + summary.changes(ex)),
         ("Skills to learn", summary.skills(content, ex)),
         ("Salary details", summary.salary(content, ex)),
     ):

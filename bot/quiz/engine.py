@@ -16,7 +16,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.content import Claim, Content, Option, Outcome, Question, Quiz, SectionId, Skill, Track, TrackId
+from bot.content import (
+    OUTCOME_NAMES,
+    Claim,
+    Content,
+    Option,
+    Outcome,
+    Question,
+    Quiz,
+    SectionId,
+    Skill,
+    Track,
+    TrackId,
+)
 
 
 class QuizError(Exception):
@@ -42,11 +54,11 @@ Status = Literal["active", "completed", "cancelled", "expired", "abandoned"]
 Phase = Literal["main", "tiebreak"]
 
 BAR_CELLS = 10
-REASONS = 3  # per result; a hybrid's include at least one from each side
+REASONS = 3  # per result; a hybrid's include one from each side when both sides pulled
+COUNTER_REASONS = 2  # pulls the other way, shown under "Why"
 SKILLS_MIN, SKILLS_MAX = 3, 5
 HYBRID_SKILLS_MIN = 4  # room for at least two skills from each track
 REASON_TEXT_MAX = 200
-HYBRID_TITLE = "Both paths fit you"
 
 
 @dataclass(frozen=True)
@@ -87,20 +99,27 @@ def _chosen(question: Question, answers: Mapping[str, str]) -> Option | None:
     return question.option(option_id) if option_id is not None else None
 
 
-def _span(question: Question) -> int:
-    """The most one answer to this question can move the lean either way."""
-    return max(abs(o.weights.lean) for o in question.options)
+def _reach(question: Question, sign: int) -> int:
+    """The most one answer to this question can pull the lean towards ``sign`` (+1 AI, -1 ML)."""
+    return max(0, *(o.weights.lean * sign for o in question.options))
 
 
 def _margin(questions: Sequence[Question], answers: Mapping[str, str]) -> tuple[float, float]:
-    """(lean, margin) over the answered ones of ``questions``."""
-    lean = span = 0
+    """(lean, margin) over the answered ones of ``questions``.
+
+    The margin is the lean as a share of the most those questions could pull *the same way*, so every
+    answer at the AI end gives exactly +1 and every answer at the ML end exactly -1, even where a
+    question's ends are not mirror images (a research degree pulls ML harder than self-teaching pulls AI).
+    """
+    lean = reach_ai = reach_ml = 0
     for q in questions:
         option = _chosen(q, answers)
         if option is not None:
             lean += option.weights.lean
-            span += _span(q)
-    return float(lean), (lean / span if span else 0.0)
+            reach_ai += _reach(q, +1)
+            reach_ml += _reach(q, -1)
+    reach = reach_ai if lean > 0 else reach_ml
+    return float(lean), (lean / reach if reach else 0.0)
 
 
 def sequence(quiz: Quiz, answers: Mapping[str, str]) -> list[Question]:
@@ -290,6 +309,15 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """How many answers pulled each way, and how many sat exactly in the middle."""
+
+    ai: int
+    ml: int
+    middle: int
+
+
+@dataclass(frozen=True)
 class Change:
     question: Question
     before: Option | None  # None when the question wasn't in the previous take
@@ -308,15 +336,20 @@ class PreviousResult:
 class Explanation:
     score: Score
     title: str
-    reasons: list[Reason]
+    reasons: list[Reason]  # the answers that pulled hardest towards the outcome (a draw: each way)
+    counter: list[Reason]  # the strongest pulls the other way (none for a draw)
+    tally: Tally
     salary: list[Track]
     salary_caveats: list[Claim]
     skills_next: list[Skill]
+    skill_gaps: int  # how many of skills_next lead because the answers named them as gaps
+    unfit_followups: frozenset[str]  # FAQ entries whose premise the answers contradict
     switch_note: Claim
     hybrid_note: Claim | None
     try_next: list[Claim]
     changes: list[Change]
     previous: PreviousResult | None
+    draw_margin: float  # a lean under this share (after the tie-breaks) is a draw
 
 
 def _reason(question: Question, option: Option) -> Reason:
@@ -327,10 +360,29 @@ def _reason(question: Question, option: Option) -> Reason:
 
 
 def _strongest(pairs: Sequence[tuple[Question, Option]], sign: int, limit: int) -> list[Reason]:
-    """The answers pulling hardest in direction ``sign`` (+1 AI, -1 ML); ties keep quiz order."""
-    pulling = [(q, o) for q, o in pairs if o.weights.lean * sign > 0]
-    pulling.sort(key=lambda qo: -qo[1].weights.lean * sign)  # stable: quiz order among equals
-    return [_reason(q, o) for q, o in pulling[:limit]]
+    """The answers pulling hardest in direction ``sign`` (+1 AI, -1 ML).
+
+    Among answers that pull equally hard, one from an article section not yet shown goes first (then
+    quiz order), so three equal pulls name three different things about the member, not the first
+    three questions every time.
+    """
+    pulling = [(i, q, o) for i, (q, o) in enumerate(pairs) if o.weights.lean * sign > 0]
+    picked: list[Reason] = []
+    shown: dict[str, int] = {}
+    while pulling and len(picked) < limit:
+        best = min(pulling, key=lambda x: (-x[2].weights.lean * sign, shown.get(x[2].section, 0), x[0]))
+        pulling.remove(best)
+        shown[best[2].section] = shown.get(best[2].section, 0) + 1
+        picked.append(_reason(best[1], best[2]))
+    return picked
+
+
+def _draw_reasons(pairs: Sequence[tuple[Question, Option]]) -> list[Reason]:
+    """For a draw: the strongest pull each way first (when there is one), then the next strongest."""
+    ai_side, ml_side = _strongest(pairs, +1, REASONS), _strongest(pairs, -1, REASONS)
+    firsts = [*ai_side[:1], *ml_side[:1]]
+    rest = sorted([*ai_side[1:], *ml_side[1:]], key=lambda r: -abs(r.weight))
+    return [*firsts, *rest][:REASONS]
 
 
 def _skills_next(tracks: Sequence[Track], pairs: Sequence[tuple[Question, Option]]) -> list[Skill]:
@@ -365,20 +417,23 @@ def explain(
     tracks: list[Track]
     if result.outcome == "hybrid":
         tracks = list(careers.tracks)
-        title = HYBRID_TITLE
-        # Three reasons, as for a clear result: the strongest pull each way, then the next strongest.
-        ai_side, ml_side = _strongest(pairs, +1, REASONS), _strongest(pairs, -1, REASONS)
-        firsts = [*ai_side[:1], *ml_side[:1]]
-        rest = sorted([*ai_side[1:], *ml_side[1:]], key=lambda r: -abs(r.weight))
-        reasons = [*firsts, *rest][:REASONS]
+        title = OUTCOME_NAMES["hybrid"]  # one name for the draw everywhere
+        reasons = _draw_reasons(pairs)
+        counter: list[Reason] = []
         hybrid_note: Claim | None = careers.hybrid
         try_next = [t.try_it for t in tracks]
     else:
         outcome: TrackId = result.outcome
         tracks = [careers.track(outcome)]
         title = tracks[0].name
-        reasons = _strongest(pairs, +1 if outcome == "ai" else -1, REASONS)
+        sign = +1 if outcome == "ai" else -1
+        reasons = _strongest(pairs, sign, REASONS)
+        counter = _strongest(pairs, -sign, COUNTER_REASONS)
         hybrid_note, try_next = None, []
+    skills_next = _skills_next(tracks, pairs)
+    gap_ids = {g for _, o in pairs for g in o.gaps}
+    leans = [o.weights.lean for _, o in pairs]
+    tally = Tally(ai=sum(1 for x in leans if x > 0), ml=sum(1 for x in leans if x < 0), middle=leans.count(0))
     switch_note = Claim(
         text=" ".join(c.text for c in careers.switching), section=careers.switching[0].section
     )
@@ -386,12 +441,17 @@ def explain(
         score=result,
         title=title,
         reasons=reasons,
+        counter=counter,
+        tally=tally,
         salary=tracks,
         salary_caveats=list(careers.salary_caveats),
-        skills_next=_skills_next(tracks, pairs),
+        skills_next=skills_next,
+        skill_gaps=sum(1 for sk in skills_next if sk.id in gap_ids),
+        unfit_followups=frozenset(f for _, o in pairs for f in o.unfit_followups),
         switch_note=switch_note,
         hybrid_note=hybrid_note,
         try_next=try_next,
         changes=_changes(quiz, pairs, previous) if previous is not None else [],
         previous=previous,
+        draw_margin=quiz.scoring.hybrid_margin,
     )

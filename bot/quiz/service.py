@@ -51,12 +51,20 @@ class Progress:
 
 
 def faq_followups(retriever: FaqRetriever, explanation: Explanation, limit: int = 3) -> list[FaqEntry]:
-    """The FAQ entries most relevant to a result: its track(s), weighted by what drove it."""
+    """The FAQ entries most relevant to a result: its track(s), weighted by what drove it, leaving out
+    any whose premise the member's answers contradict (a beginner is not asked "I'm a software
+    developer: ...?")."""
     outcome = explanation.score.outcome
     terms = [s.id for s in explanation.skills_next] + [r.question.factor for r in explanation.reasons]
+    unfit = explanation.unfit_followups
+
+    def related(track: str) -> list[FaqEntry]:
+        found = retriever.related(track, terms, limit + len(unfit))
+        return [e for e in found if e.id not in unfit][:limit]
+
     if outcome != "hybrid":
-        return retriever.related(outcome, terms, limit)
-    picks = [*retriever.related("ai", terms, limit), *retriever.related("ml", terms, limit)]
+        return related(outcome)
+    picks = [*related("ai"), *related("ml")]
     merged = list(
         {e.id: e for pair in zip(picks[:limit], picks[limit:], strict=False) for e in pair}.values()
     )

@@ -36,23 +36,8 @@ def result_embed(content: Content, explanation: Explanation, result: ResultRow) 
     """The main result, short enough for a phone; the rest sits behind the result's buttons."""
     outcome = result.outcome
     colour = HYBRID_COLOUR if outcome == "hybrid" else TRACK_COLOURS[outcome]
-    lines = [summary.headline(explanation)]
-    if result.quiz_version != content.quiz_version:
-        lines.append("_This result came from an earlier version of the quiz._")
-    if explanation.previous is not None:
-        prev = explanation.previous
-        changed = len(explanation.changes)
-        lines.append(
-            f"\n**Since your last result** ({OUTCOME_NAMES[prev.outcome]}): "
-            + (
-                f"{changed} answer{'s' if changed != 1 else ''} changed."
-                if changed
-                else "same answers as before."
-            )
-        )
-    embed = discord.Embed(
-        title=summary.title(explanation), colour=colour, description=fit("\n".join(lines), DESC_MAX)
-    )
+    text = summary.result_text(explanation, earlier_version=result.quiz_version != content.quiz_version)
+    embed = discord.Embed(title=summary.title(explanation), colour=colour, description=fit(text, DESC_MAX))
     article = content.careers.article
     embed.set_footer(text=fit(f'Based on "{article.title}" by {article.author}.', 2048))
     return embed
@@ -71,20 +56,16 @@ def detail_embed(
 ) -> discord.Embed:
     """What a result's detail button shows, in place under the result."""
     if action == "why":
-        text = summary.why(content, explanation)
-        if explanation.changes:
-            text += "\n\n**Changed since last time**\n" + "\n".join(
-                f"• {c.question.factor}: {c.before.label if c.before else '—'} → {c.after.label}"
-                for c in explanation.changes[:6]
-            )
+        text = summary.why(content, explanation) + summary.changes(explanation)
     elif action == "skills":
         text = summary.skills(content, explanation)
     elif action == "salary":
         text = summary.salary(content, explanation)
     else:
         text = (
-            "\n".join(f"• {e.question} (ask with `/faq`)" for e in followups)
-            or "Try `/faq` with your question."
+            "Ask any of these with `/faq`:\n" + "\n".join(f"• {e.question}" for e in followups)
+            if followups
+            else "Try `/faq` with your question."
         )
     return discord.Embed(title=DETAIL_TITLES[action], description=fit(text, DESC_MAX), colour=BRAND)
 
