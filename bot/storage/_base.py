@@ -150,6 +150,8 @@ class StorageBase:
         self._db: aiosqlite.Connection | None = None
         self._pool: Any = None
         self._read_pool: Any = None
+        # PostgreSQL connections each holding a session advisory lock (see _lease.py), by job name.
+        self._exclusive: dict[str, Any] = {}
         self._lock = asyncio.Lock()
         self._fast_commits = 0
 
@@ -238,6 +240,9 @@ class StorageBase:
             )
 
     async def close(self) -> None:
+        for conn in self._exclusive.values():
+            conn.terminate()  # ends the session, which frees its advisory locks
+        self._exclusive.clear()
         if self._db is not None:
             await self._db.close()
             self._db = None

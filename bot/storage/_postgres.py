@@ -64,6 +64,11 @@ async def create_pool(url: str, **settings: str) -> Any:
     )
 
 
+async def connect_one(url: str) -> Any:
+    """One connection outside the pools, for a session-level advisory lock it must keep."""
+    return await asyncpg.connect(url, timeout=10, command_timeout=60)
+
+
 async def current_version(tx: PgTx) -> int:
     await tx.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
