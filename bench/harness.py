@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -62,6 +63,7 @@ class BotProcess:
     failures: int = 0  # interactions the bot itself reported as failed
     tail: list[str] = field(default_factory=list)
     ready_seconds: float = 0.0  # from spawning the process to its READY log line
+    rss_mib_at_ready: float = 0.0  # resident memory once idle after READY (start-up work done)
     errors: Counter[str] = field(default_factory=Counter)  # last lines of the bot's tracebacks
 
     def cpu(self) -> float:
@@ -85,15 +87,35 @@ async def _drain(bot: BotProcess, ready: asyncio.Event) -> None:
         bot.tail = [*bot.tail[-30:], line.rstrip()]
 
 
+async def _settle(bot: BotProcess, limit: float = 15.0) -> None:
+    """Wait until the process is idle (under 10 ms of CPU in 0.25 s, twice running), so work it starts
+    after READY (a model fitted in the background) counts in its idle memory."""
+    quiet, deadline, last = 0, time.monotonic() + limit, bot.cpu()
+    while quiet < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        now = bot.cpu()
+        quiet = quiet + 1 if now - last < 0.01 else 0
+        last = now
+
+
 @asynccontextmanager
-async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -> AsyncIterator[BotProcess]:
+async def bot_process(
+    kind: str, fake: FakeDiscord, db_path: Path | str, *, shards: list[int] | None = None, **env: str
+) -> AsyncIterator[BotProcess]:
+    """``db_path``: a SQLite file, or a ``postgresql://`` URL; ``shards``: the shards this process runs
+    (it waits for those to connect; the default is all of the fake's)."""
+    database = {"DATABASE_URL": db_path} if isinstance(db_path, str) else {"DATABASE_PATH": str(db_path)}
+    sharding = (
+        {}
+        if shards is None
+        else {"SHARD_COUNT": str(fake.shard_count), "SHARD_IDS": ",".join(map(str, shards))}
+    )
     environ = (
         {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD", "DATABASE_"))}
         | {
             "DISCORD_TOKEN": fake.token,
             "DISCORD_API_BASE_URL": fake.api_base,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "DATABASE_PATH": str(db_path),
             "GUILD_READY_TIMEOUT": "0.05",
             "CHART_COOLDOWN_SECONDS": "0",
             "FAQ_COOLDOWN_SECONDS": "0",
@@ -101,6 +123,8 @@ async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -
             "PYTHONPATH": str(PROJECT_ROOT),
             "MPLBACKEND": "Agg",
         }
+        | database
+        | sharding
         | env
     )
     profile = ["-m", "cProfile", "-o", f"{PROFILE}.{kind}.{time.monotonic_ns()}"] if PROFILE else []
@@ -121,13 +145,30 @@ async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -
         async with asyncio.timeout(60):
             await ready.wait()
         bot.ready_seconds = time.perf_counter() - spawned
-        await fake.wait_connected()
+        await fake.wait_connected(30, shards=shards)
+        await _settle(bot)
+        bot.rss_mib_at_ready = bot.rss_mib()
         yield bot
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 60)
         await drain
+
+
+@asynccontextmanager
+async def postgres_schema(base: str) -> AsyncIterator[str]:
+    """A fresh schema on the server at ``base`` for one run (the URL's search_path), dropped afterwards."""
+    import asyncpg
+
+    admin = await asyncpg.connect(base, timeout=10)
+    schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}search_path={schema}"
+    finally:
+        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        await admin.close()
 
 
 @asynccontextmanager
