@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import compileall
 import os
+import re
 import signal
 import statistics
 import sys
@@ -28,6 +29,10 @@ from fakediscord import FakeDiscord
 MODULES = {"careerbot": ["bot", "run"], "bare": ["bench.bare_bot"]}
 # BENCH_PROFILE=path profiles the bot process with cProfile (for finding hot spots, not for figures).
 PROFILE = os.environ.get("BENCH_PROFILE")
+
+
+# The last line of a traceback: "package.module.SomeError: message" (discord.py's NotFound too).
+_EXCEPTION_LINE = re.compile(r"[\w.]*(Error|Exception|NotFound|Forbidden|HTTPException|Timeout)\w*(:|$)")
 
 
 def pct(values: Sequence[float], q: float) -> float:
@@ -86,7 +91,7 @@ async def _drain(bot: BotProcess, ready: asyncio.Event) -> None:
             bot.warm.set()
         bot.locked += "database is locked" in line
         bot.failures += "interaction failed" in line or "Ignoring exception" in line
-        if line[:1] not in (" ", "\t") and ("Error" in line.split(":", 1)[0] or "Exception" in line[:40]):
+        if line[:1] not in (" ", "\t") and _EXCEPTION_LINE.match(line):
             bot.errors[line.strip()[:160]] += 1
         bot.tail = [*bot.tail[-30:], line.rstrip()]
 

@@ -49,7 +49,11 @@ async def member_journey(
     record: list[dict[str, Any]] | None = None,
 ) -> None:
     """One member's /careerquiz and clicks; raises on the first thing that went wrong."""
-    await fake.invoke(user, "careerquiz", guild=guild, timeout=TIMEOUT)
+    start = await fake.invoke(user, "careerquiz", guild=guild, timeout=TIMEOUT)
+    if start.error is not None:
+        raise RuntimeError(f"/careerquiz answered with an error: {start.error}")
+    if "Check your DMs" not in (start.content or ""):
+        raise RuntimeError(f"/careerquiz answered: {(start.content or '')[:80]}")
     message = await fake.wait_dm(user, timeout=TIMEOUT)
     if record is not None:
         record.append(body(message))
