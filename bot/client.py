@@ -170,6 +170,9 @@ class CareerBot(commands.AutoShardedBot):
             help_command=None,
             guild_ready_timeout=settings.guild_ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(),
+            # No message cache: nothing here reads cached messages (components carry their message),
+            # and keeping 1,000 of them costs memory plus a linear search on every message update.
+            max_messages=None,
             # None/None: discord.py asks Discord for the count and runs every shard in this process.
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,  # type: ignore[arg-type]  # discord.py accepts None (shard.py)

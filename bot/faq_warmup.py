@@ -69,6 +69,8 @@ class WarmingFaq(FaqRetriever):
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes this object lacks (the fitted model's internals).
+        if name.startswith("__") or name in ("_fitted", "_failed", "_done", "_fit"):
+            raise AttributeError(name)  # copy/pickle probes, or a half-built object: no recursion
         return getattr(self._model(), name)
 
     def ask(self, question: str) -> Match:
