@@ -45,6 +45,10 @@ async def test_faq_warms_up_after_ready_and_answers_once_fitted(
         # Autocomplete and the topic list work from the content alone meanwhile.
         choices = await fake.autocomplete(alice, "faq", focused="question", value="pay", guild=guild)
         assert choices and all("pay" in c["name"].lower() or "salar" in c["name"].lower() for c in choices)
+        # A mention gets the same short reply in the channel, not silence or a traceback.
+        await fake.send_message(alice, guild.general, "which one pays more?", guild=guild)
+        reply = await fake.wait_channel_message(guild.general)
+        assert reply.content == WARMING
         quiz = await fake.invoke(alice, "careerquiz", guild=guild)
         assert "Check your DMs" in quiz.content
         assert db_rows(tmp_path / "careerbot.sqlite3", "SELECT count(*) FROM faq_queries") == [(0,)]
