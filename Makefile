@@ -49,6 +49,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.faq
 	$(BIN)/python -m bench.quiz_load
+	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.stats
 
 clean:

@@ -8,12 +8,15 @@ event loop with the fake and the simulated members.
 from __future__ import annotations
 
 import asyncio
+import compileall
 import os
+import re
 import signal
 import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -26,6 +29,10 @@ from fakediscord import FakeDiscord
 MODULES = {"careerbot": ["bot", "run"], "bare": ["bench.bare_bot"]}
 # BENCH_PROFILE=path profiles the bot process with cProfile (for finding hot spots, not for figures).
 PROFILE = os.environ.get("BENCH_PROFILE")
+
+
+# The last line of a traceback: "package.module.SomeError: message" (discord.py's NotFound too).
+_EXCEPTION_LINE = re.compile(r"[\w.]*(Error|Exception|NotFound|Forbidden|HTTPException|Timeout)\w*(:|$)")
 
 
 def pct(values: Sequence[float], q: float) -> float:
@@ -62,7 +69,9 @@ class BotProcess:
     failures: int = 0  # interactions the bot itself reported as failed
     tail: list[str] = field(default_factory=list)
     ready_seconds: float = 0.0  # from spawning the process to its READY log line
+    rss_mib_at_ready: float = 0.0  # resident memory once idle after READY (start-up work done)
     errors: Counter[str] = field(default_factory=Counter)  # last lines of the bot's tracebacks
+    warm: asyncio.Event = field(default_factory=asyncio.Event)  # careerbot's FAQ answerer is fitted
 
     def cpu(self) -> float:
         return cpu_seconds(self.proc.pid)
@@ -78,22 +87,44 @@ async def _drain(bot: BotProcess, ready: asyncio.Event) -> None:
     while line := (await bot.proc.stderr.readline()).decode(errors="replace"):
         if "connected as" in line:
             ready.set()
+        if "FAQ answerer" in line:  # fitted (or failed) after READY: start-up work is over
+            bot.warm.set()
         bot.locked += "database is locked" in line
         bot.failures += "interaction failed" in line or "Ignoring exception" in line
-        if line[:1] not in (" ", "\t") and ("Error" in line.split(":", 1)[0] or "Exception" in line[:40]):
+        if line[:1] not in (" ", "\t") and _EXCEPTION_LINE.match(line):
             bot.errors[line.strip()[:160]] += 1
         bot.tail = [*bot.tail[-30:], line.rstrip()]
 
 
+async def _settle(bot: BotProcess, limit: float = 15.0) -> None:
+    """Wait until the process is idle (under 10 ms of CPU in 0.25 s, twice running), so work it starts
+    after READY (a model fitted in the background) counts in its idle memory."""
+    quiet, deadline, last = 0, time.monotonic() + limit, bot.cpu()
+    while quiet < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        now = bot.cpu()
+        quiet = quiet + 1 if now - last < 0.01 else 0
+        last = now
+
+
 @asynccontextmanager
-async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -> AsyncIterator[BotProcess]:
+async def bot_process(
+    kind: str, fake: FakeDiscord, db_path: Path | str, *, shards: list[int] | None = None, **env: str
+) -> AsyncIterator[BotProcess]:
+    """``db_path``: a SQLite file, or a ``postgresql://`` URL; ``shards``: the shards this process runs
+    (it waits for those to connect; the default is all of the fake's)."""
+    database = {"DATABASE_URL": db_path} if isinstance(db_path, str) else {"DATABASE_PATH": str(db_path)}
+    sharding = (
+        {}
+        if shards is None
+        else {"SHARD_COUNT": str(fake.shard_count), "SHARD_IDS": ",".join(map(str, shards))}
+    )
     environ = (
         {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD", "DATABASE_"))}
         | {
             "DISCORD_TOKEN": fake.token,
             "DISCORD_API_BASE_URL": fake.api_base,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "DATABASE_PATH": str(db_path),
             "GUILD_READY_TIMEOUT": "0.05",
             "CHART_COOLDOWN_SECONDS": "0",
             "FAQ_COOLDOWN_SECONDS": "0",
@@ -101,6 +132,8 @@ async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -
             "PYTHONPATH": str(PROJECT_ROOT),
             "MPLBACKEND": "Agg",
         }
+        | database
+        | sharding
         | env
     )
     profile = ["-m", "cProfile", "-o", f"{PROFILE}.{kind}.{time.monotonic_ns()}"] if PROFILE else []
@@ -121,7 +154,12 @@ async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -
         async with asyncio.timeout(60):
             await ready.wait()
         bot.ready_seconds = time.perf_counter() - spawned
-        await fake.wait_connected()
+        await fake.wait_connected(30, shards=shards)
+        if kind == "careerbot":
+            async with asyncio.timeout(90):
+                await bot.warm.wait()
+        await _settle(bot)
+        bot.rss_mib_at_ready = bot.rss_mib()
         yield bot
     finally:
         if proc.returncode is None:
@@ -131,7 +169,32 @@ async def bot_process(kind: str, fake: FakeDiscord, db_path: Path, **env: str) -
 
 
 @asynccontextmanager
+async def postgres_schema(base: str) -> AsyncIterator[str]:
+    """A fresh schema on the server at ``base`` for one run (the URL's search_path), dropped afterwards."""
+    import asyncpg
+
+    admin = await asyncpg.connect(base, timeout=10)
+    schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}search_path={schema}"
+    finally:
+        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        await admin.close()
+
+
+def compile_bytecode() -> None:
+    """Write the project's .pyc files, as installing it (pip) does for a deployment.
+
+    Shells here may set PYTHONDONTWRITEBYTECODE, which would make every careerbot start compile its
+    ~60 modules from source (about 0.1 s) while the bare bot compiles one file: not a like-for-like start."""
+    for package in ("bot", "cogs", "bench"):
+        compileall.compile_dir(PROJECT_ROOT / package, quiet=1)
+
+
+@asynccontextmanager
 async def fake_discord() -> AsyncIterator[tuple[FakeDiscord, Path]]:
+    compile_bytecode()
     fake = FakeDiscord()
     await fake.start()
     try:

@@ -1,12 +1,14 @@
 """N members take the quiz at once through the loopback fake; careerbot vs a bare discord.py bot.
 
-    python -m bench.quiz_load [--members 1000] [--burst 200]
+    python -m bench.quiz_load [--members 1000] [--burst 200] [--database-url postgresql://…]
 
 The bare bot answers each click with the very payload careerbot sent at that step (same embed, same
 components; captured from careerbot's own run), so "bot CPU per interaction" compares like with like.
 Each phase prints its figures as it ends: start-up (start-to-READY, idle RSS), the crowd (completed
 journeys, failed journeys, lost answers, "database is locked" lines, click latency, bot CPU), and a
-burst of starts with the fake's global rate limit of 50 requests/s on. Nothing here raises on a slow
+burst of starts with the fake's global rate limit of 50 requests/s on. With --database-url, careerbot
+also runs on PostgreSQL as one process and as two shard processes (0 and 1 of 2), each on a fresh schema,
+printed in the same table as SQLite. Nothing here raises on a slow
 machine: what went wrong is counted and printed.
 """
 
@@ -18,10 +20,12 @@ import json
 import sqlite3
 import time
 from collections import Counter
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BotProcess, bot_process, fake_discord, ms, summary
+from bench.harness import BotProcess, bot_process, fake_discord, ms, postgres_schema, summary
 from fakediscord import FakeDiscord
 from tests.quiz_paths import AI_PATH, ML_PATH, option_ids
 
@@ -45,7 +49,11 @@ async def member_journey(
     record: list[dict[str, Any]] | None = None,
 ) -> None:
     """One member's /careerquiz and clicks; raises on the first thing that went wrong."""
-    await fake.invoke(user, "careerquiz", guild=guild, timeout=TIMEOUT)
+    start = await fake.invoke(user, "careerquiz", guild=guild, timeout=TIMEOUT)
+    if start.error is not None:
+        raise RuntimeError(f"/careerquiz answered with an error: {start.error}")
+    if "Check your DMs" not in (start.content or ""):
+        raise RuntimeError(f"/careerquiz answered: {(start.content or '')[:80]}")
     message = await fake.wait_dm(user, timeout=TIMEOUT)
     if record is not None:
         record.append(body(message))
@@ -60,16 +68,17 @@ async def member_journey(
 
 
 async def crowd(
-    fake: FakeDiscord, users: list[Any], guild: Any, record: list[dict[str, Any]] | None = None
+    fake: FakeDiscord, users: list[tuple[Any, Any]], record: list[dict[str, Any]] | None = None
 ) -> tuple[int, Counter[str], list[float], float]:
+    """Every (member, guild) runs a journey at once; (completed, failures by reason, latencies, wall)."""
     latencies: list[float] = []
     started = time.perf_counter()
     done = await asyncio.gather(
         *(
             member_journey(
-                fake, u, guild, AI_PATH if i % 2 == 0 else ML_PATH, latencies, record if i == 0 else None
+                fake, u, g, AI_PATH if i % 2 == 0 else ML_PATH, latencies, record if i == 0 else None
             )
-            for i, u in enumerate(users)
+            for i, (u, g) in enumerate(users)
         ),
         return_exceptions=True,
     )
@@ -78,88 +87,150 @@ async def crowd(
     return sum(1 for d in done if d is None), failed, latencies, elapsed
 
 
-async def dm_burst(fake: FakeDiscord, users: list[Any], guild: Any) -> tuple[float, int]:
+async def dm_burst(fake: FakeDiscord, users: list[tuple[Any, Any]]) -> tuple[float, int]:
     started = time.perf_counter()
     outcomes = await asyncio.gather(
-        *(fake.invoke(u, "careerquiz", guild=guild, timeout=TIMEOUT) for u in users), return_exceptions=True
+        *(fake.invoke(u, "careerquiz", guild=g, timeout=TIMEOUT) for u, g in users), return_exceptions=True
     )
     return time.perf_counter() - started, sum(isinstance(o, BaseException) for o in outcomes)
 
 
-def crowd_row(
-    name: str,
-    members: int,
-    done: int,
-    failed: Counter[str],
-    lat: list[float],
-    bot: BotProcess,
-    cpu: float,
-    wall: float,
-    lost: str,
-) -> None:
-    s = summary(lat)
+@dataclass
+class Phase:
+    """One bot setup's crowd run, as printed in the table."""
+
+    name: str
+    done: int
+    failed: Counter[str]
+    lat: list[float]
+    cpu: float
+    wall: float
+    lost: str = "n/a"
+    unacked: int = 0
+
+
+def crowd_row(phase: Phase, members: int, bots: list[BotProcess]) -> None:
+    s = summary(phase.lat)
+    locked, failures = sum(b.locked for b in bots), sum(b.failures for b in bots)
+    rate = len(phase.lat) / phase.wall if phase.wall else 0.0
     print(
-        f"| {name} | {done}/{members} | {sum(failed.values())} | {lost} | {bot.locked} | {bot.failures} "
-        f"| {ms(s['p50'])} | {ms(s['p99'])} | {ms(cpu / (members * (CLICKS + 1)))} | {wall:.1f} s |",
+        f"| {phase.name} | {phase.done}/{members} | {sum(phase.failed.values())} | {phase.lost} | {locked} "
+        f"| {failures} | {rate:.0f} | {ms(s['p50'])} | {ms(s['p99'])} "
+        f"| {ms(phase.cpu / (members * (CLICKS + 1)))} | {phase.wall:.1f} s |",
         flush=True,
     )
-    for reason, n in failed.most_common(3):
+    for reason, n in phase.failed.most_common(3):
         print(f"    driver saw {n} x {reason}", flush=True)
-    for line, n in bot.errors.most_common(3):
+    errors: Counter[str] = sum((b.errors for b in bots), Counter())
+    for line, n in errors.most_common(3):
         print(f"    bot logged {n} x {line}", flush=True)
+    if phase.unacked:
+        print(f"    answers saved but acknowledged too late: {phase.unacked}", flush=True)
 
 
-async def main(members: int, burst: int) -> None:
+async def stored_answers(target: Path | str) -> int:
+    if isinstance(target, str):
+        import asyncpg
+
+        con = await asyncpg.connect(target)
+        try:
+            return int(await con.fetchval("SELECT count(*) FROM quiz_answers"))
+        finally:
+            await con.close()
+    con3 = sqlite3.connect(target)
+    try:
+        return int(con3.execute("SELECT count(*) FROM quiz_answers").fetchone()[0])
+    finally:
+        con3.close()
+
+
+async def careerbot_phase(
+    name: str,
+    fake: FakeDiscord,
+    users: list[tuple[Any, Any]],
+    target: Path | str,
+    processes: int,
+    record: list[dict[str, Any]] | None = None,
+) -> tuple[Phase, list[BotProcess]]:
+    """careerbot as one process (all shards), or as ``processes`` shard processes on one database."""
+    async with AsyncExitStack() as stack:
+        if processes == 1:
+            bots = [await stack.enter_async_context(bot_process("careerbot", fake, target))]
+        else:
+            fake.shard_count = processes
+            bots = [
+                await stack.enter_async_context(bot_process("careerbot", fake, target, shards=[i]))
+                for i in range(processes)
+            ]
+        before = sum(b.cpu() for b in bots)
+        done, failed, lat, wall = await crowd(fake, users, record)
+        cpu = sum(b.cpu() for b in bots) - before
+    fake.shard_count = 1
+    stored = await stored_answers(target)
+    # Every answer a member saw acknowledged must be stored; rows beyond that are answers saved
+    # whose acknowledgement came too late (the member saw "This interaction failed").
+    lost, unacked = max(0, len(lat) - stored), max(0, stored - len(lat))
+    return Phase(name, done, failed, lat, cpu, wall, str(lost), unacked), bots
+
+
+async def main(members: int, burst: int, database_url: str | None) -> None:
     async with fake_discord() as (fake, tmp):
-        guild = fake.add_guild(name="Load")
-        users = [fake.add_user(f"member{i}") for i in range(members)]
-        for user in users:
-            fake.add_member(guild, user)
+        # Two servers that Discord routes to shards 0 and 1 of 2 (with one shard, both are on shard 0).
+        fake.shard_count = 2
+        guilds = [fake.add_guild(name="Load even", shard=0), fake.add_guild(name="Load odd", shard=1)]
+        fake.shard_count = 1
+        users = []
+        for i in range(members):
+            user = fake.add_user(f"member{i}")
+            fake.add_member(guilds[i % 2], user)
+            users.append((user, guilds[i % 2]))
         db = tmp / "bench.sqlite3"
         payloads: list[dict[str, Any]] = []
         print(
-            f"{members} members, /careerquiz + {CLICKS} clicks each, all at once; each bot in its own process"
+            f"{members} members in two servers, /careerquiz + {CLICKS} clicks each, all at once; each bot in "
+            "its own process; clicks arrive in DMs, which Discord sends to shard 0"
         )
         print(
             "| bot | completed | failed journeys | lost answers | 'database is locked' | bot-logged failures "
-            "| click p50 | click p99 | bot CPU per interaction | wall time |"
+            "| clicks/s | click p50 | click p99 | bot CPU per interaction | wall time |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
-        async with bot_process("careerbot", fake, db) as ours:
-            ours_ready, ours_rss = ours.ready_seconds, ours.rss_mib()
-            before = ours.cpu()
-            ours_done, ours_failed, ours_lat, ours_time = await crowd(fake, users, guild, payloads)
-            ours_cpu = ours.cpu() - before
-        con = sqlite3.connect(db)
-        stored = con.execute("SELECT count(*) FROM quiz_answers").fetchone()[0]
-        con.close()
-        # Every answer a member saw acknowledged must be stored; rows beyond that are answers saved
-        # whose acknowledgement came too late (the member saw "This interaction failed").
-        lost, unacked = max(0, len(ours_lat) - stored), max(0, stored - len(ours_lat))
-        crowd_row(
-            "careerbot", members, ours_done, ours_failed, ours_lat, ours, ours_cpu, ours_time, str(lost)
-        )
-        print(f"    answers saved but acknowledged too late: {unacked}", flush=True)
+        print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
+        ours, ours_bots = await careerbot_phase("careerbot, SQLite", fake, users, db, 1, payloads)
+        crowd_row(ours, members, ours_bots)
+        ours_ready, ours_rss = ours_bots[0].ready_seconds, ours_bots[0].rss_mib_at_ready
         payload_file = Path(tmp) / "payloads.json"
         payload_file.write_text(json.dumps(payloads))
         async with bot_process("bare", fake, tmp / "bare.sqlite3", BARE_PAYLOADS=str(payload_file)) as bare:
-            bare_ready, bare_rss = bare.ready_seconds, bare.rss_mib()
+            bare_ready, bare_rss = bare.ready_seconds, bare.rss_mib_at_ready
             before = bare.cpu()
-            bare_done, bare_failed, bare_lat, bare_time = await crowd(fake, users, guild)
+            bare_done, bare_failed, bare_lat, bare_time = await crowd(fake, users)
             bare_cpu = bare.cpu() - before
-        crowd_row(
-            "bare, same payloads", members, bare_done, bare_failed, bare_lat, bare, bare_cpu, bare_time, "n/a"
-        )
-        o, b = summary(ours_lat), summary(bare_lat)
-        print(
-            f"ratio careerbot/bare: bot CPU {ours_cpu / bare_cpu:.2f} (goal <= 1.3), click p50 "
-            f"{o['p50'] / b['p50']:.2f}, p99 {o['p99'] / b['p99']:.2f}, wall {ours_time / bare_time:.2f}",
-            flush=True,
-        )
+        base = Phase("bare, same payloads", bare_done, bare_failed, bare_lat, bare_cpu, bare_time)
+        crowd_row(base, members, [bare])
+        phases = [ours]
+        if database_url:
+            for processes in (1, 2):
+                async with postgres_schema(database_url) as url:
+                    label = f"careerbot, PostgreSQL, {processes} process{'es' if processes > 1 else ''}"
+                    try:
+                        phase, bots = await careerbot_phase(label, fake, users, url, processes)
+                    except Exception as exc:  # a phase that cannot run is a figure, not a crash
+                        print(f"| {label} | did not run: {type(exc).__name__}: {exc} |", flush=True)
+                        continue
+                    crowd_row(phase, members, bots)
+                    phases.append(phase)
+        b = summary(bare_lat)
+        for phase in phases:
+            o = summary(phase.lat)
+            print(
+                f"ratio {phase.name} / bare: bot CPU {phase.cpu / bare_cpu:.2f} (goal <= 1.3), click p50 "
+                f"{o['p50'] / b['p50']:.2f}, p99 {o['p99'] / b['p99']:.2f}, wall {phase.wall / bare_time:.2f}",
+                flush=True,
+            )
         print(
             f"start-to-READY: careerbot {ours_ready:.2f} s, bare {bare_ready:.2f} s (ratio "
-            f"{ours_ready / bare_ready:.2f}, goal <= 1.5); idle RSS: careerbot {ours_rss:.0f} MiB, bare "
-            f"{bare_rss:.0f} MiB (ratio {ours_rss / bare_rss:.2f}, goal <= 1.5)",
+            f"{ours_ready / bare_ready:.2f}, goal <= 1.5); idle RSS at READY: careerbot {ours_rss:.0f} MiB, "
+            f"bare {bare_rss:.0f} MiB (ratio {ours_rss / bare_rss:.2f}, goal <= 1.5)",
             flush=True,
         )
         # A burst of starts with Discord's global limit (50 req/s on bot routes) on: DM opening + sending.
@@ -167,10 +238,10 @@ async def main(members: int, burst: int) -> None:
         burst_users = users[:burst]
         async with bot_process("careerbot", fake, db):
             await asyncio.sleep(1.1)  # start each burst with a fresh one-second window
-            ours_burst, ours_burst_failed = await dm_burst(fake, burst_users, guild)
+            ours_burst, ours_burst_failed = await dm_burst(fake, burst_users)
         async with bot_process("bare", fake, tmp / "bare.sqlite3", BARE_PAYLOADS=str(payload_file)):
             await asyncio.sleep(1.1)
-            bare_burst, bare_burst_failed = await dm_burst(fake, burst_users, guild)
+            bare_burst, bare_burst_failed = await dm_burst(fake, burst_users)
         print(
             f"global rate limit 50 req/s on: {burst} starts (DM open + send each) took {ours_burst:.1f} s for "
             f"careerbot ({ours_burst_failed} failed), {bare_burst:.1f} s for the bare bot ({bare_burst_failed} "
@@ -183,5 +254,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument(
+        "--database-url",
+        help="also run careerbot on this PostgreSQL (1 and 2 shard processes, a fresh schema each)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.burst))
+    asyncio.run(main(args.members, args.burst, args.database_url))

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import secrets
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,8 +17,9 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.content import Content
+from bot.content import Content, Faq
 from bot.faq import FaqRetriever, FaqService
+from bot.faq_warmup import FaqNotReady, WarmingFaq
 from bot.quiz.service import QuizService
 from bot.settings import Settings
 from bot.storage import Storage, StorageUnavailable
@@ -58,6 +60,11 @@ async def answer_error(interaction: discord.Interaction[Any], error: BaseExcepti
     ref = error_reference()
     command = interaction.command.qualified_name if interaction.command else None
     custom_id = interaction.data.get("custom_id") if interaction.data else None
+    if isinstance(error, FaqNotReady):
+        # The answerer is still being fitted (the first seconds after start): say so, no traceback.
+        log.info("faq not ready command=%s: %s", command, error)
+        await say(interaction, str(error))
+        return
     if isinstance(error, StorageUnavailable):
         # A passing database fault (lock held too long, read-only file, dropped connection): one line,
         # no traceback per click, and the member knows to click again.
@@ -147,7 +154,12 @@ async def say(interaction: discord.Interaction[Any], text: str) -> None:
 
 class CareerBot(commands.AutoShardedBot):
     def __init__(
-        self, settings: Settings, content: Content, *, extensions: tuple[str, ...] = EXTENSIONS
+        self,
+        settings: Settings,
+        content: Content,
+        *,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        faq_fit: Callable[[Faq], FaqRetriever] = FaqRetriever,
     ) -> None:
         # Default intents carry no privileged ones; guild/DM messages stay on so mentions arrive.
         intents = discord.Intents.default()
@@ -158,6 +170,9 @@ class CareerBot(commands.AutoShardedBot):
             help_command=None,
             guild_ready_timeout=settings.guild_ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(),
+            # No message cache: nothing here reads cached messages (components carry their message),
+            # and keeping 1,000 of them costs memory plus a linear search on every message update.
+            max_messages=None,
             # None/None: discord.py asks Discord for the count and runs every shard in this process.
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,  # type: ignore[arg-type]  # discord.py accepts None (shard.py)
@@ -165,7 +180,9 @@ class CareerBot(commands.AutoShardedBot):
         self.settings = settings
         self.content = content
         self.storage = Storage(settings.database, busy_timeout_ms=settings.database_busy_timeout_ms)
-        self.faq = FaqRetriever(content.faq)
+        # Fitted in the background from setup_hook: connecting to Discord does not wait for it.
+        self.faq = WarmingFaq(content.faq, faq_fit)
+        self._faq_warming: asyncio.Task[None] | None = None
         self.faq_answers = FaqService(self.faq, self.storage)
         self.quizzes = QuizService(content, self.storage, idle_hours=settings.quiz_idle_hours)
         self.extensions_to_load = extensions
@@ -179,6 +196,8 @@ class CareerBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.storage.open()
+        if not self.force_sync[0]:  # `careerbot sync` answers no questions: no need to fit
+            self._faq_warming = asyncio.create_task(self.faq.warm(), name="faq-warm")
         for ext in self.extensions_to_load:
             await self.load_extension(ext)
         force, guild_id = self.force_sync
@@ -202,6 +221,23 @@ class CareerBot(commands.AutoShardedBot):
             self.shard_ids or "all",
             self.shard_count,
         )
+
+    async def wait_until_ready(self) -> None:
+        """Connected to Discord and the FAQ answerer fitted: the whole bot, as tests and tools want it.
+
+        (The gateway READY itself never waits for the answerer; see bot/faq_warmup.py.)"""
+        await super().wait_until_ready()
+        if self._faq_warming is not None:
+            await self.faq.wait_warm()
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, FaqNotReady) and args and isinstance(args[0], discord.Message):
+            # A mention asked a question in the first seconds after start: answer it, no traceback.
+            log.info("faq not ready (%s): %s", event_method, error)
+            await args[0].reply(str(error), allowed_mentions=discord.AllowedMentions.none())
+            return
+        await super().on_error(event_method, *args, **kwargs)
 
     async def on_command_error(
         self, context: commands.Context[Any], exception: commands.CommandError, /

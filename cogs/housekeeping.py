@@ -26,8 +26,9 @@ class Housekeeping(commands.Cog):
     def __init__(self, bot: CareerBot) -> None:
         self.bot = bot
         self.loop = tasks.loop(minutes=bot.settings.housekeeping_minutes)(self._tick)
-        # Shard processes share the database: the lease holder sweeps, the others skip. It outlives one
-        # interval so the holder renews before it lapses, and lapses if the holder dies.
+        # Shard processes share the database: one holds housekeeping and sweeps, the others skip. On
+        # PostgreSQL that is an advisory lock held on a connection of its own; on SQLite a lease row that
+        # outlives one interval, so the holder renews it before it lapses, and it lapses if the holder dies.
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.lease_ttl = bot.settings.housekeeping_minutes * 60 * 1.5
 
@@ -36,10 +37,11 @@ class Housekeeping(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.loop.cancel()
+        await self.bot.storage.release_exclusive(LEASE)
 
     async def _tick(self) -> None:
         try:
-            if not await self.bot.storage.try_lease(LEASE, self.holder, self.lease_ttl, time.time()):
+            if not await self.bot.storage.hold_exclusive(LEASE, self.holder, self.lease_ttl, time.time()):
                 log.info("housekeeping: another process holds the lease; skipping")
                 return
             swept = await sweep(self.bot.storage, self.bot.settings, time.time())

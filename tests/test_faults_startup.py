@@ -40,6 +40,8 @@ async def test_start_is_quiet_and_charts_load_matplotlib_late(fake: FakeDiscord,
                 seen += line.decode()
         assert "PyNaCl" not in seen and "davey" not in seen, seen
         assert not loaded(proc.pid, "matplotlib")
+        # scikit-learn (and scipy) run only in the FAQ fit's child process, never in the bot's.
+        assert not loaded(proc.pid, "sklearn") and not loaded(proc.pid, "scipy")
         res = await fake.invoke(alice, "compare salary", guild=guild, timeout=30)
         assert res.attachments and res.attachments[0].data.startswith(b"\x89PNG")
         assert loaded(proc.pid, "matplotlib"), "the check sees matplotlib once a chart is drawn"

@@ -13,7 +13,7 @@ import asyncio
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -126,6 +126,25 @@ def _run(con: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[
         cur.close()
 
 
+class _WriterLock(asyncio.Lock):
+    """The SQLite writer's lock. ``async with`` it (every use of aiosqlite's thread, in any mixin) also
+    puts back the busy timeout that the click path's loop statements lower to 0 and leave there: one
+    PRAGMA when work switches from clicks to the thread, instead of two around every click statement.
+    The click path takes it with ``acquire()``/``release()``, which skip that."""
+
+    def __init__(self, restore: Callable[[], None]) -> None:
+        super().__init__()
+        self._restore = restore
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+        try:
+            self._restore()
+        except BaseException:
+            self.release()
+            raise
+
+
 # Fold the WAL back after this many click transactions (a few pages each, so a few MB). SQLite's own
 # autocheckpoint is off on the writer, so a commit on the loop never does checkpoint I/O there; the
 # checkpoint runs on aiosqlite's thread instead.
@@ -150,7 +169,10 @@ class StorageBase:
         self._db: aiosqlite.Connection | None = None
         self._pool: Any = None
         self._read_pool: Any = None
-        self._lock = asyncio.Lock()
+        # PostgreSQL connections each holding a session advisory lock (see _lease.py), by job name.
+        self._exclusive: dict[str, Any] = {}
+        self._lock = _WriterLock(self._restore_busy_timeout)
+        self._busy_ms = busy_timeout_ms  # the writer connection's busy_timeout right now
         self._fast_commits = 0
 
     @property
@@ -239,6 +261,9 @@ class StorageBase:
             )
 
     async def close(self) -> None:
+        for conn in self._exclusive.values():
+            conn.terminate()  # ends the session, which frees its advisory locks
+        self._exclusive.clear()
         if self._db is not None:
             await self._db.close()
             self._db = None
@@ -293,8 +318,12 @@ class StorageBase:
         taken without waiting; if another process holds it, taking it waits on aiosqlite's thread instead
         (up to the busy timeout), so the loop never blocks on a lock."""
         if self._pool is None and fast and self.fast_clicks:
-            async with self._lock, self._fast_tx() as tx:
-                yield tx
+            await self._lock.acquire()
+            try:
+                async with self._fast_tx() as tx:
+                    yield tx
+            finally:
+                self._lock.release()
             await self._checkpoint_if_large()
             return
         if self._pool is not None:
@@ -318,14 +347,12 @@ class StorageBase:
         con = self._loop_connection()
         with _transient_errors():
             try:
-                _run(con, "PRAGMA busy_timeout = 0")
-                try:
-                    _run(con, "BEGIN IMMEDIATE")
-                finally:
-                    _run(con, f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+                self._set_busy_timeout(0)  # on the loop, never wait: a busy lock goes to the thread
+                _run(con, "BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
+                self._restore_busy_timeout()
                 await self.db.execute("BEGIN IMMEDIATE")  # wait for the lock off the loop
             try:
                 yield _LoopTx(con)
@@ -350,20 +377,31 @@ class StorageBase:
         (another process recovering the WAL index), the read is retried on aiosqlite's thread."""
         if self._pool is not None or not self.fast_clicks:
             return await self._one(sql, params)
-        async with self._lock:
+        await self._lock.acquire()
+        try:
             con = self._loop_connection()
             try:
-                _run(con, "PRAGMA busy_timeout = 0")
-                try:
-                    rows = _run(con, sql, params)
-                finally:
-                    _run(con, f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+                self._set_busy_timeout(0)
+                rows = _run(con, sql, params)
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 with _transient_errors():
+                    self._restore_busy_timeout()
                     rows = list(await self.db.execute_fetchall(sql, params))
+        finally:
+            self._lock.release()
         return rows[0] if rows else None
+
+    def _set_busy_timeout(self, ms: int) -> None:
+        """Set the writer connection's busy_timeout (caller holds the writer lock)."""
+        if self._busy_ms != ms:
+            _run(self._loop_connection(), f"PRAGMA busy_timeout = {int(ms)}")
+            self._busy_ms = ms
+
+    def _restore_busy_timeout(self) -> None:
+        if self._db is not None:
+            self._set_busy_timeout(self.busy_timeout_ms)
 
     # execute_fetchall is one hop to aiosqlite's thread; execute + fetchone + close would be three,
     # and on a busy click path those hops are most of the cost.

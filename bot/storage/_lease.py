@@ -1,11 +1,59 @@
-"""Leases: one process at a time among several sharing the database (housekeeping across shards)."""
+"""Leases: one process at a time among several sharing the database (housekeeping across shards).
+
+SQLite: a lease row with an expiry, renewed by its holder. PostgreSQL: a session advisory lock on a
+connection of its own, held for as long as the process keeps the job; the server frees it the moment
+that connection ends (the process died, the network dropped), so no expiry is needed.
+"""
 
 from __future__ import annotations
 
-from bot.storage._base import StorageBase
+from typing import Any
+
+from bot.storage import _postgres as pg
+from bot.storage._base import StorageBase, StorageUnavailable
 
 
 class LeaseTables(StorageBase):
+    async def hold_exclusive(self, name: str, holder: str, ttl: float, now: float) -> bool:
+        """Whether this process runs the job `name` now: it holds, renews or has just taken it.
+
+        ``holder`` and ``ttl`` are the SQLite lease's; PostgreSQL uses an advisory lock instead."""
+        if not self.is_postgres:
+            return await self.try_lease(name, holder, ttl, now)
+        conn = self._exclusive.get(name)
+        if conn is not None:
+            try:
+                await conn.fetchval("SELECT 1")  # still connected, so still holding the lock
+                return True
+            except pg.TRANSIENT:
+                self._exclusive.pop(name, None)
+                conn.terminate()
+        assert self._url is not None
+        try:
+            conn = await pg.connect_one(self._url)
+        except pg.TRANSIENT as exc:
+            raise StorageUnavailable(f"PostgreSQL: {type(exc).__name__}") from exc
+        try:
+            got = await conn.fetchval(
+                # Keyed by schema too: two deployments sharing one database must not exclude each other.
+                "SELECT pg_try_advisory_lock(hashtextextended(current_schema() || ':' || $1, 0))",
+                name,
+            )
+        except BaseException:
+            conn.terminate()
+            raise
+        if not got:
+            await conn.close()
+            return False
+        self._exclusive[name] = conn
+        return True
+
+    async def release_exclusive(self, name: str) -> None:
+        """Give the job up (on shutdown); another process takes it at its next try."""
+        conn: Any = self._exclusive.pop(name, None)
+        if conn is not None:
+            await conn.close()
+
     async def try_lease(self, name: str, holder: str, ttl: float, now: float) -> bool:
         """Take or renew the lease `name` for `ttl` seconds; False while another holder's is unexpired.
 

@@ -6,6 +6,7 @@ start at once against one database, so migrations run under an advisory lock.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -29,6 +30,18 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
+# Queries are a fixed set of strings: convert each one's placeholders once, not on every call.
+_numbered = functools.lru_cache(maxsize=1024)(numbered)
+
+
+async def _no_reset(conn: Any) -> None:
+    """Pool release without asyncpg's default reset query (one more round trip per checkout).
+
+    asyncpg still rolls back any open transaction before this runs. Members' connections hold no
+    other session state to clear: no LISTEN, no SET, no cursors outside a transaction, and no session
+    advisory lock (housekeeping's lock has a connection of its own, outside the pools)."""
+
+
 def where(url: str) -> str:
     """host:port of a URL, for messages; never the user, password or query."""
     parts = urlsplit(url)
@@ -44,11 +57,11 @@ class PgTx:
         self._conn = conn
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Done:
-        status = await self._conn.execute(numbered(sql), *params)
+        status = await self._conn.execute(_numbered(sql), *params)
         return Done(status_rowcount(str(status)))
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self._conn.fetch(numbered(sql), *params))
+        return list(await self._conn.fetch(_numbered(sql), *params))
 
 
 @asynccontextmanager
@@ -60,8 +73,19 @@ async def transaction(pool: Any, **options: Any) -> AsyncIterator[PgTx]:
 async def create_pool(url: str, **settings: str) -> Any:
     """A pool that checks out working connections; a dropped one is replaced on its next use."""
     return await asyncpg.create_pool(
-        url, min_size=1, max_size=10, timeout=10, command_timeout=60, server_settings=settings or None
+        url,
+        min_size=1,
+        max_size=10,
+        timeout=10,
+        command_timeout=60,
+        server_settings=settings or None,
+        reset=_no_reset,
     )
+
+
+async def connect_one(url: str) -> Any:
+    """One connection outside the pools, for a session-level advisory lock it must keep."""
+    return await asyncpg.connect(url, timeout=10, command_timeout=60)
 
 
 async def current_version(tx: PgTx) -> int:
