@@ -20,7 +20,7 @@ from tests.quiz_paths import db_rows
 # SQLite only: /quizstats (StatsService) reads SQLite today; tests/test_faq_taught.py runs the
 # taught table and the retraining on both backends.
 
-LAGOS = "whats the vibe of the ai job scene in Lagos"  # declined by the shipped answerer
+LAGOS = "how lively is the Lagos tech scene for ai folks"  # declined by the shipped answerer
 DAILY = "what does an ai engineer do all day"  # answered (ai-daily), then 👎'd
 
 
