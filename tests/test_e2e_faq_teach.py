@@ -145,6 +145,13 @@ async def test_members_and_forged_ids_cannot_teach(
     assert refused.ephemeral and "Only this server's moderators" in refused.content
     gone = await fake.select(s.mod, review, "faqteach:q", ["0123456789abcdef"], forge=True)
     assert gone.ephemeral and "no longer stored" in gone.content
+    # Ids of ours that no menu on the message has (forged, or an old layout): one plain line each.
+    for forged in ("faqteach:a:0123456789abcdef:0", "faqteach:zz"):
+        odd = await fake.click(s.mod, review, forged, forge=True)
+        assert (
+            odd.ephemeral
+            and odd.content == "This menu no longer works. Run /quizstats faq again for a fresh one."
+        )
     assert db_rows(runner.db_path, "SELECT count(*) FROM faq_taught") == [(0,)]
 
 
