@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,7 +68,7 @@ class Vectorizer:
 class Linear:
     """Several linear models' scores from one sparse question vector: one gather, one product."""
 
-    def __init__(self, parts: list[Vectorizer], coefs: list[Floats], biases: list[Floats]) -> None:
+    def __init__(self, parts: list[Vectorizer], coefs: list[NDArray[Any]], biases: list[Floats]) -> None:
         self.parts = parts
         self.sizes = [c.shape[0] for c in coefs]
         # Features as rows; float32 halves the largest array (~3 MB) and moves no decision: margins
