@@ -4,7 +4,10 @@ Both are measured in the same run, scored by section as the outside held-out che
 - tests/data/faq_member_test.yaml: the frozen member-style set (personas training does not use),
   overall and per persona;
 - tests/data/faq_test.yaml: the old test half written alongside the lexical retriever;
-- grouped cross-validation: leave one test persona out, train on data/ plus the other personas.
+- grouped cross-validation: leave one test persona out, train on data/ plus the other personas;
+- cross-validation on the training data alone (data/faq_examples.yaml in contiguous folds), which is
+  what the answerer's settings (decline_below, FOCUS_WEIGHT) are chosen on, never the test sets;
+- the same figures without reading a long message's question sentence (FOCUS_WEIGHT 0), same run.
 Cost: mean and p99 per query, start-up training time, and resident memory added by importing
 scikit-learn and training (measured in a fresh subprocess, so earlier imports do not hide it).
 Prints figures, ratios and "FAIL" beside any goal missed, and never stops early on a miss.
@@ -58,6 +61,43 @@ def score(answer: Answerer, items: Sequence[Item], section_of: dict[str, str]) -
         true / len(declined) if declined else 1.0,
         true / negatives if negatives else 1.0,
         len(items),
+    )
+
+
+TRAIN_FOLDS = 5
+
+
+def training_cv(faq: Any, section_of: dict[str, str]) -> Scores:
+    """K folds over data/faq_examples.yaml: each label's list cut into K contiguous runs, so wordings
+    written together (one persona's, one style's) are held out together. The entries' own questions
+    and phrasings always train."""
+    from bot.faq import FaqRetriever
+
+    pooled: list[tuple[str | None, str | None]] = []
+    for k in range(TRAIN_FOLDS):
+        kept: dict[str, list[str]] = {}
+        held: list[tuple[str | None, str]] = []
+        for label, texts in faq.examples.items():
+            for i, t in enumerate(texts):
+                if i * TRAIN_FOLDS // len(texts) == k:
+                    held.append((None if label == "none" else label, t))
+                else:
+                    kept.setdefault(label, []).append(t)
+        model = FaqRetriever(faq.model_copy(update={"examples": kept}))
+        for e, q in held:
+            m = model.ask(q)
+            pooled.append((e, None if m.declined else m.candidate.section))
+    return _pooled(pooled, section_of)
+
+
+def _pooled(pooled: Sequence[tuple[str | None, str | None]], section_of: dict[str, str]) -> Scores:
+    ans = [(e, g) for e, g in pooled if e is not None]
+    dec = [e for e, g in pooled if g is None]
+    return Scores(
+        sum(1 for e, g in ans if g == section_of[e]) / max(1, len(ans)),
+        sum(e is None for e in dec) / max(1, len(dec)),
+        sum(e is None for e in dec) / max(1, sum(e is None for e, _ in pooled)),
+        len(pooled),
     )
 
 
@@ -135,6 +175,7 @@ def main() -> None:
     from bench._lexical_baseline import load_baseline
     from bot.content import load_content
     from bot.faq import FaqRetriever
+    from bot.faq import answerer as learned_module
 
     content = load_content(ROOT / "data")
     faq = content.faq
@@ -183,15 +224,30 @@ def main() -> None:
             if p == held:
                 m = model.ask(q)
                 pooled.append((e, None if m.declined else m.candidate.section))
-    ans = [(e, g) for e, g in pooled if e is not None]
-    top1 = sum(1 for e, g in ans if g == section_of[e]) / len(ans)
-    dec = [e for e, g in pooled if g is None]
-    cv_p = sum(e is None for e in dec) / max(1, len(dec))
-    cv_r = sum(e is None for e in dec) / max(1, sum(e is None for e, _ in pooled))
+    cv = _pooled(pooled, section_of)
     print(
         f"| learned | grouped CV, leave one persona out ({len(personas)} folds) "
-        f"| {top1:.3f} | {cv_p:.3f} | {cv_r:.3f} | {len(pooled)} |"
+        f"| {cv.top1:.3f} | {cv.precision:.3f} | {cv.recall:.3f} | {cv.n} |"
     )
+    t = training_cv(faq, section_of)
+    print(
+        f"| learned | CV on training data only ({TRAIN_FOLDS} contiguous folds) "
+        f"| {t.top1:.3f} | {t.precision:.3f} | {t.recall:.3f} | {t.n} |"
+    )
+    # The same model without averaging in a long message's question sentence (bot/faq/_text.focus).
+    weight, learned_module.FOCUS_WEIGHT = learned_module.FOCUS_WEIGHT, 0.0
+    try:
+        s = score(ours, member, section_of)
+        print(
+            f"| learned, no focus sentence | member test | {s.top1:.3f} | {s.precision:.3f} | {s.recall:.3f} | {s.n} |"
+        )
+        t = training_cv(faq, section_of)
+        print(
+            f"| learned, no focus sentence | CV on training data only "
+            f"| {t.top1:.3f} | {t.precision:.3f} | {t.recall:.3f} | {t.n} |"
+        )
+    finally:
+        learned_module.FOCUS_WEIGHT = weight
 
     print("\nper persona (learned, member test set):")
     by: dict[str, list[Item]] = defaultdict(list)

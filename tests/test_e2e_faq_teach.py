@@ -20,7 +20,7 @@ from tests.quiz_paths import db_rows
 # SQLite only: /quizstats (StatsService) reads SQLite today; tests/test_faq_taught.py runs the
 # taught table and the retraining on both backends.
 
-LAGOS = "whats the vibe of the ai job scene in Lagos"  # declined by the shipped answerer
+LAGOS = "how lively is the Lagos tech scene for ai folks"  # declined by the shipped answerer
 DAILY = "what does an ai engineer do all day"  # answered (ai-daily), then 👎'd
 
 
@@ -145,6 +145,13 @@ async def test_members_and_forged_ids_cannot_teach(
     assert refused.ephemeral and "Only this server's moderators" in refused.content
     gone = await fake.select(s.mod, review, "faqteach:q", ["0123456789abcdef"], forge=True)
     assert gone.ephemeral and "no longer stored" in gone.content
+    # Ids of ours that no menu on the message has (forged, or an old layout): one plain line each.
+    for forged in ("faqteach:a:0123456789abcdef:0", "faqteach:zz"):
+        odd = await fake.click(s.mod, review, forged, forge=True)
+        assert (
+            odd.ephemeral
+            and odd.content == "This menu no longer works. Run /quizstats faq again for a fresh one."
+        )
     assert db_rows(runner.db_path, "SELECT count(*) FROM faq_taught") == [(0,)]
 
 
@@ -167,3 +174,46 @@ async def test_a_question_asked_while_its_server_refits_waits_for_it_and_stays_p
     # Whether it would decline was not known when it had to be acknowledged: private, but answered
     # by the server's taught model, not the one before.
     assert res.ephemeral and res.embeds and res.embeds[0]["title"] == jobs.question
+
+
+async def test_a_taught_question_leaves_the_review_and_other_questions_stay(
+    fake: FakeDiscord, runner: BotRunner, server: Server
+) -> None:
+    s = server
+    await runner.start(stats_up_to="now")
+    other = "is the yaba tech scene any fun"
+    for q in (LAGOS, other):
+        assert (await fake.invoke(s.alice, "faq", guild=s.guild, options={"question": q})).content
+    review = await fake.invoke(s.mod, "quizstats faq", guild=s.guild)
+    assert {LAGOS, other} <= {o["label"] for o in options(review, "faqteach:q")}
+
+    await teach(fake, s, LAGOS, "where-jobs")
+    review = await fake.invoke(s.mod, "quizstats faq", guild=s.guild)
+    listed = {o["label"] for o in options(review, "faqteach:q")}
+    # Taught as it was asked: not offered again, in the menu or in the review's text.
+    assert LAGOS not in listed and other in listed
+    assert LAGOS not in str(review.embeds)
+    # The member's declined rows are still stored (retention removes them, not teaching).
+    assert db_rows(runner.db_path, "SELECT count(*) FROM faq_queries WHERE question = ?", (LAGOS,)) == [(1,)]
+
+
+async def test_gap_or_noise_is_judged_by_the_servers_own_answerer(
+    fake: FakeDiscord, runner: BotRunner, server: Server
+) -> None:
+    s = server
+    await runner.start(stats_up_to="now")
+    yaba = "how is yaba for techies"  # the shipped answerer finds it off-topic noise
+    for q in (LAGOS, yaba):
+        await fake.invoke(s.alice, "faq", guild=s.guild, options={"question": q})
+    review = await fake.invoke(s.mod, "quizstats faq", guild=s.guild)
+    kinds = {o["label"]: o.get("description") for o in options(review, "faqteach:q")}
+    assert kinds[yaba] == "off-topic"
+
+    # A moderator teaches the Lagos question, reworded to name the tech hub: jobs there are this
+    # server's topic now, so the Yaba question is a gap worth an answer, not noise.
+    await teach(fake, s, LAGOS, "where-jobs", wording="how lively is yaba for ai techies")
+    review = await fake.invoke(s.mod, "quizstats faq", guild=s.guild)
+    kinds = {o["label"]: o.get("description") for o in options(review, "faqteach:q")}
+    assert kinds[yaba] == "no answer given"
+    # Reworded before it was saved, so the member's own wording is still listed to teach.
+    assert LAGOS in kinds

@@ -15,7 +15,7 @@ from bot.storage import Storage
 from tests.conftest import make_settings
 
 DAY = 86400.0
-LAGOS = "whats the vibe of the ai job scene in lagos"
+LAGOS = "how lively is the lagos tech scene for ai folks"
 
 
 async def test_taught_rows_follow_retention_and_go_with_their_server(

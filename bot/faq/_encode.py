@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,10 +68,12 @@ class Vectorizer:
 class Linear:
     """Several linear models' scores from one sparse question vector: one gather, one product."""
 
-    def __init__(self, parts: list[Vectorizer], coefs: list[Floats], biases: list[Floats]) -> None:
+    def __init__(self, parts: list[Vectorizer], coefs: list[NDArray[Any]], biases: list[Floats]) -> None:
         self.parts = parts
         self.sizes = [c.shape[0] for c in coefs]
-        self.weights: Floats = np.ascontiguousarray(np.vstack(coefs).T)  # features as rows
+        # Features as rows; float32 halves the largest array (~3 MB) and moves no decision: rounding
+        # shifts a margin by ~1e-6 at most, against a softmax sharpness of 3.
+        self.weights: NDArray[np.float32] = np.ascontiguousarray(np.vstack(coefs).T, dtype=np.float32)
         self.bias: Floats = np.concatenate(biases)
 
     def scores(self, text: str) -> list[Floats]:

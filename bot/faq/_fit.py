@@ -76,10 +76,12 @@ def fit(
         words_range=np.array(WORD_NGRAMS),
         chars_range=np.array(CHAR_NGRAMS),
         section_classes=np.array(section_model.classes_, dtype=str),
-        section_coef=section_model.coef_,
+        # float32: the bot scores in float32 anyway (bot/faq/_encode.py), and the base fit's arrays
+        # stay cached in the bot's memory for its lifetime.
+        section_coef=section_model.coef_.astype(np.float32),
         section_bias=section_model.intercept_,
         entry_classes=np.array(entry_model.classes_, dtype=str),
-        entry_coef=entry_model.coef_,
+        entry_coef=entry_model.coef_.astype(np.float32),
         entry_bias=entry_model.intercept_,
         near_data=near_x.data,
         near_indices=near_x.indices,

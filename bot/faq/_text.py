@@ -17,3 +17,22 @@ def clean(text: str) -> str:
     text = _URL.sub(" ", _MENTION.sub(" ", text)).replace("->", " to ").replace("→", " to ")
     joined = " ".join(w.replace("'", "") for w in _TOKEN.findall(text.casefold()))
     return joined if len(joined) <= MAX_CHARS else joined[: MAX_CHARS + 1].rsplit(" ", 1)[0]
+
+
+# Where a long message's question usually is: after a sentence end or a line break.
+_SENTENCE = re.compile(r"(?<=[.?!;])\s+|\n+")
+FOCUS_MIN_WORDS = 20  # shorter messages are their own question
+
+
+def focus(text: str) -> str:
+    """The sentence a long message asks in (the last one with a question mark, else the last one),
+    clean(); empty when the message is short or a single sentence. Backstory ("six years a nurse,
+    two kids...") otherwise outweighs the few words that say what is asked."""
+    head = text[: MAX_CHARS * 4]
+    if len(clean(head).split()) < FOCUS_MIN_WORDS:
+        return ""
+    parts = [p for p in _SENTENCE.split(head.strip()) if clean(p)]
+    if len(parts) < 2:
+        return ""
+    asked = [p for p in parts if "?" in p]
+    return clean(asked[-1] if asked else parts[-1])

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from bot.content import NONE_LABEL, Faq, FaqEntry
 from bot.faq._encode import Linear, Vectorizer, char_wb_ngrams, word_ngrams
-from bot.faq._text import clean
+from bot.faq._text import clean, focus
 
 # Margins to 0..1 scores: softmax(margin * SHARPNESS). LinearSVC has no probabilities of its own.
 SHARPNESS = 3.0
@@ -33,6 +33,10 @@ SHARPNESS = 3.0
 # content-word cosine to some answerable training wording reaches this; under it, off-topic noise.
 NEAR_SIMILARITY = 0.5
 FIT_TIMEOUT_S = 60.0
+# A long message's margins are averaged with its question sentence's (bot.faq._text.focus), this much
+# to the sentence: chosen by 5-fold CV on data/faq_examples.yaml (its paragraph-long wordings), not on
+# tests/data/.
+FOCUS_WEIGHT = 0.5
 # A taught example counts as this many training rows: one moderator's correction among ~1,300 rows
 # must move the boundary for its neighbours, not only for its own exact wording.
 TAUGHT_WEIGHT = 3.0
@@ -144,16 +148,21 @@ class FaqRetriever:
 
     # ------------------------------------------------------------------ scores
 
-    def _probabilities(self, text: str) -> tuple[Floats, Floats]:
-        """Section scores (classes_ order) and entry scores (entry order), each summing to 1."""
+    def _probabilities(self, text: str, asked: str = "") -> tuple[Floats, Floats]:
+        """Section scores (classes_ order) and entry scores (entry order), each summing to 1.
+        `asked`: a long message's question sentence, whose margins are averaged in."""
         sec, ent = self._linear.scores(text)
+        if asked and asked != text:
+            f_sec, f_ent = self._linear.scores(asked)
+            sec = (1 - FOCUS_WEIGHT) * sec + FOCUS_WEIGHT * f_sec
+            ent = (1 - FOCUS_WEIGHT) * ent + FOCUS_WEIGHT * f_ent
         return _softmax(sec * SHARPNESS), _softmax(ent * SHARPNESS)
 
     def ask(self, question: str) -> Match:
         text = clean(question)
         if text in self._taught:
             return self._as_taught(text, self._taught[text])
-        sec_p, ent_p = self._probabilities(text)
+        sec_p, ent_p = self._probabilities(text, focus(question))
         none_p = float(sec_p[self._none]) if self._none >= 0 else 0.0
         answerable = sec_p.copy()
         if self._none >= 0:

@@ -13,6 +13,7 @@ from typing import Literal
 import aiosqlite
 from rapidfuzz import fuzz, process
 
+from bot.faq._text import clean
 from bot.stats import _rows
 
 FAQ_TEXTS_MAX = 2000  # distinct wordings clustered per call: bounds the Python side on a busy server
@@ -42,6 +43,11 @@ _FAQ_SQL = """
     GROUP BY q.question, f.entry_id
     ORDER BY n DESC LIMIT :cap
 """
+
+
+# What this server's moderators already taught: those wordings are answered as taught (bot/faq/
+# answerer.py), so listing them again would only invite teaching them twice.
+_TAUGHT_SQL = "SELECT question FROM faq_taught WHERE guild_id = :guild"
 
 
 def normalise_question(text: str) -> str:
@@ -102,7 +108,8 @@ async def faq_queue(
     limit: int = 15,
     near: Callable[[str], bool] | None = None,
 ) -> list[FaqGroup]:
-    """Declined questions and 👎'd answers in [since, until], similar wordings grouped, most frequent first.
+    """Declined questions and 👎'd answers in [since, until], similar wordings grouped, most frequent first;
+    a wording this server already taught (the same words, as the answerer compares them) is left out.
     With `near` (the answerer's nearness), declined groups it finds off-topic are marked noise."""
     params = {
         "guild": guild_id,
@@ -110,9 +117,11 @@ async def faq_queue(
         "until": until,
         "cap": FAQ_TEXTS_MAX,
     }
+    taught = {clean(str(row[0])) for row in await _rows(db, _TAUGHT_SQL, {"guild": guild_id})}
     by_kind: dict[str, list[tuple[str, str | None, int]]] = defaultdict(list)
     for kind, question, entry, n in await _rows(db, _FAQ_SQL, params):
-        by_kind[kind].append((question, entry, n))
+        if clean(question) not in taught:
+            by_kind[kind].append((question, entry, n))
     # Up to ~150 ms of fuzzy matching at FAQ_TEXTS_MAX: off the event loop.
     return await asyncio.to_thread(_faq_groups, by_kind, limit, near)
 

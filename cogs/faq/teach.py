@@ -21,6 +21,7 @@ from bot.client import answer_error, say
 from bot.content import NONE_LABEL, FaqEntry
 from bot.faq.service import STORED_MAX, TeachError
 from cogs._render import fit
+from cogs._shared import GuardedSelect, Interaction, Refusal
 from cogs.faq.render import NOT_FOR_THIS_BOT, label_name
 from cogs.moderation import is_moderator
 
@@ -81,21 +82,25 @@ def answer_menus(entries: Sequence[FaqEntry], key: str) -> ui.View:
     return view
 
 
-class _ModeratorSelect(ui.DynamicItem[ui.Select[Any]], template=r"(?!)"):
-    """A select only this server's moderators may use; refusals are one polite line."""
+class _ModeratorSelect(GuardedSelect, template=r"(?!)"):
+    """A select only this server's moderators may use (the shared guard: a refusal is one polite line,
+    anything else is logged and answered with a reference)."""
 
-    async def act(self, interaction: discord.Interaction[CareerBot], value: str) -> None:
-        raise NotImplementedError
+    stale = "This menu no longer works. Run /quizstats faq again for a fresh one."
 
-    async def callback(self, interaction: AnyInteraction) -> None:
+    async def owner_id(self, interaction: Interaction) -> int | None:
         try:
-            await is_moderator(interaction)
-            values = self.item.values
-            await self.act(interaction, values[0] if len(values) == 1 else "")
+            await is_moderator(interaction)  # refuses DMs too: there is no server to teach
         except app_commands.CheckFailure as exc:
-            await say(interaction, str(exc))
-        except Exception as exc:
-            await answer_error(interaction, exc)
+            raise Refusal(str(exc)) from None
+        return None
+
+    async def run(self, interaction: Interaction) -> None:
+        values = self.item.values
+        await self.act(interaction, values[0] if len(values) == 1 else "")
+
+    async def act(self, interaction: Interaction, value: str) -> None:
+        raise NotImplementedError
 
 
 class TeachPick(_ModeratorSelect, template=r"faqteach:q"):
@@ -116,11 +121,10 @@ class TeachPick(_ModeratorSelect, template=r"faqteach:q"):
     ) -> TeachPick:
         return cls()
 
-    async def act(self, interaction: discord.Interaction[CareerBot], value: str) -> None:
+    async def act(self, interaction: Interaction, value: str) -> None:
         wording = await _wording(interaction, value) if re.fullmatch(DIGEST, value) else None
         if wording is None:
-            await say(interaction, GONE)
-            return
+            raise Refusal(GONE)
         await interaction.response.send_message(
             f"Teach: “{fit(wording, 300)}”\nPick the answer it should have got, or “{NOT_FOR_THIS_BOT}”. "
             "You can edit the wording before it is saved. It becomes this server's example, kept without "
@@ -149,15 +153,13 @@ class AnswerPick(_ModeratorSelect, template=rf"faqteach:a:(?P<key>{DIGEST}):(?P<
     ) -> AnswerPick:
         return cls(match["key"], int(match["page"]))
 
-    async def act(self, interaction: discord.Interaction[CareerBot], value: str) -> None:
+    async def act(self, interaction: Interaction, value: str) -> None:
         content = interaction.client.content
         if value != NONE_LABEL and content.faq.entry(value) is None:
-            await say(interaction, "That answer no longer exists. Run /quizstats faq again for a fresh menu.")
-            return
+            raise Refusal("That answer no longer exists. Run /quizstats faq again for a fresh menu.")
         wording = await _wording(interaction, self.key)
         if wording is None:
-            await say(interaction, GONE)
-            return
+            raise Refusal(GONE)
         await interaction.response.send_modal(TeachModal(value, label_name(content, value), wording))
 
 

@@ -15,7 +15,7 @@ from bot.client import setting_cooldown
 from bot.stats import PERIOD_TEXT, Period, Summary, export
 from bot.stats.service import StatsService
 from cogs.moderation import is_moderator
-from cogs.stats._faq import faq_review_view
+from cogs.stats._faq import faq_nearness, faq_review_view
 from cogs.stats._render import bars_alt_text, faq_embed, summary_embed
 from cogs.stats._select import QuestionSelect, fingerprint
 
@@ -113,9 +113,8 @@ class QuizStats(
     async def faq(self, interaction: Interaction, period: Period = "30d") -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        review = await self.service.faq_review(
-            interaction.guild_id, period, near=lambda q: bool(self.bot.faq.nearest(q))
-        )
+        near = await faq_nearness(self.bot, interaction.guild_id)
+        review = await self.service.faq_review(interaction.guild_id, period, near=near)
         embed = faq_embed(self.bot.content, review, period, self.service.k)
         # The faq feature's actions on the review (teach…) plug in here; nothing is attached until then.
         view = faq_review_view(self.bot, interaction.guild_id, review)
