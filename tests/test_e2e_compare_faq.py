@@ -148,7 +148,7 @@ async def test_faq_answers_with_section_and_stores_the_question(
     entry = content.faq.entry("pays-more")
     assert entry is not None
     assert embed["title"] == entry.question and embed["description"] == entry.answer
-    assert "§salary" in embed["fields"][0]["value"]
+    assert "Which Role Pays More" in embed["fields"][0]["value"]
     rows = db_rows(runner.db_path, "SELECT user_id, guild_id, entry_id, declined, source FROM faq_queries")
     assert rows == [(alice.id, guild.id, "pays-more", 0, "slash")]
 
@@ -322,4 +322,4 @@ async def test_a_slow_faq_answer_is_deferred_not_failed(
         await asyncio.sleep(2.5)
     res = await ask
     assert res.error is None and res.callback_type == 5 and res.ephemeral
-    assert res.embeds[0]["title"] and "§salary" in res.embeds[0]["fields"][0]["value"]
+    assert res.embeds[0]["title"] and "Which Role Pays More" in res.embeds[0]["fields"][0]["value"]

@@ -89,7 +89,7 @@ async def test_a_declined_question_taught_an_answer_gets_it_from_then_on(
     jobs = runner.content.faq.entry("where-jobs")
     assert jobs is not None
     assert after.embeds and after.embeds[0]["title"] == jobs.question
-    assert "§" + jobs.section in after.embeds[0]["fields"][0]["value"]
+    assert runner.content.careers.article.sections[jobs.section] in after.embeds[0]["fields"][0]["value"]
     # The taught row holds the wording and the answer, for this server, and no member.
     assert db_rows(runner.db_path, "SELECT guild_id, question, label FROM faq_taught") == [
         (s.guild.id, LAGOS, "where-jobs")

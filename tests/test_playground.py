@@ -142,4 +142,4 @@ async def test_a_message_mentioning_the_bot_gets_an_answer(
     seen = await (await http.get(f"/api/messages?persona={alice}&channel={general}")).json()
     texts = [m["content"] + str(m["embeds"]) for m in seen["messages"]]
     assert texts[0].startswith(f"<@{play.fake.bot_user.id}> do I need a PhD?")
-    assert any(str(reply.id) == m["id"] for m in seen["messages"]) and "§" in texts[-1]
+    assert any(str(reply.id) == m["id"] for m in seen["messages"]) and "From the article" in texts[-1]

@@ -25,7 +25,7 @@ def answer_embed(bot: CareerBot, entry: FaqEntry, note: str | None = None) -> di
     text = f"{entry.answer}\n\n{note}" if note else entry.answer
     embed = discord.Embed(title=fit(entry.question, 256), description=text, colour=BRAND)
     embed.add_field(
-        name="From the article", value=f"“{section_name(bot.content, entry.section)}” (§{entry.section})"
+        name="From the article", value=f"“{section_name(bot.content, entry.section)}”"
     )
     article = bot.content.careers.article
     embed.set_footer(text=fit(f'Answers paraphrase "{article.title}" by {article.author}.', 2048))
