@@ -66,7 +66,11 @@ async def test_faq_public_answers_in_the_channel_but_a_decline_stays_private(
     shown = await fake.invoke(
         alice, "faq", guild=guild, options={"question": "which role pays more?", "public": True}
     )
-    assert not shown.ephemeral and shown.embeds and "Which Role Pays More" in shown.embeds[0]["fields"][0]["value"]
+    assert (
+        not shown.ephemeral
+        and shown.embeds
+        and "Which Role Pays More" in shown.embeds[0]["fields"][0]["value"]
+    )
     private = await fake.invoke(alice, "faq", guild=guild, options={"question": "which role pays more?"})
     assert private.ephemeral
     declined = await fake.invoke(

@@ -24,9 +24,7 @@ NOT_FOR_THIS_BOT = "Not for this bot"
 def answer_embed(bot: CareerBot, entry: FaqEntry, note: str | None = None) -> discord.Embed:
     text = f"{entry.answer}\n\n{note}" if note else entry.answer
     embed = discord.Embed(title=fit(entry.question, 256), description=text, colour=BRAND)
-    embed.add_field(
-        name="From the article", value=f"“{section_name(bot.content, entry.section)}”"
-    )
+    embed.add_field(name="From the article", value=f"“{section_name(bot.content, entry.section)}”")
     article = bot.content.careers.article
     embed.set_footer(text=fit(f'Answers paraphrase "{article.title}" by {article.author}.', 2048))
     return embed
