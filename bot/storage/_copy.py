@@ -15,6 +15,8 @@ from typing import Any
 
 from bot.storage._base import StorageBase, StorageError
 from bot.storage._postgres import PgTx
+from bot.storage._rollups import TABLES as ROLLUPS
+from bot.storage._rollups import rebuild
 
 BATCH = 5000
 # Parents before children (foreign keys); tables added by later migrations follow, by name.
@@ -36,7 +38,8 @@ async def tables(storage: StorageBase) -> list[str]:
         )
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    names = {str(r["name"]) for r in await storage._all(sql)} - {"schema_version"}
+    # The statistics rollups are derived rows: the copy rebuilds them from what it copied instead.
+    names = {str(r["name"]) for r in await storage._all(sql)} - {"schema_version", *ROLLUPS}
     return [t for t in _ORDER if t in names] + sorted(names - set(_ORDER))
 
 
@@ -150,6 +153,7 @@ async def copy_database(source: StorageBase, target: StorageBase, *, force: bool
                 for row in rows:
                     digest.add(columns, row)
                 await _insert(target, tx, table, columns, rows)
+        await rebuild(tx, target.dialect.name)
         if isinstance(tx, PgTx):
             # Rows came with their ids: move each identity past the largest, or the next insert collides.
             for r in await tx.execute_fetchall(

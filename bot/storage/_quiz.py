@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import json
 
+from bot.storage import _rollups as rollups
 from bot.storage._base import StorageBase
+from bot.storage._driver import Tx
 from bot.storage._rows import ResultRow, SessionRow, _result, _session
+
+
+async def _member_of(db: Tx, session_id: int) -> set[rollups.Pair]:
+    """The (guild, member) whose statistics a change to this session may move; none for a DM quiz."""
+    rows = await db.execute_fetchall(
+        "SELECT guild_id, user_id FROM quiz_sessions WHERE id = ?", (session_id,)
+    )
+    return {(int(r["guild_id"]), int(r["user_id"])) for r in rows if r["guild_id"] is not None}
 
 
 class QuizTables(StorageBase):
@@ -31,6 +41,13 @@ class QuizTables(StorageBase):
     ) -> SessionRow:
         """Open a new session; a member's previous active one becomes 'abandoned' in the same transaction."""
         async with self._tx(fast=True) as db:
+            active = await db.execute_fetchall(
+                "SELECT guild_id FROM quiz_sessions WHERE user_id = ? AND status = 'active'", (user_id,)
+            )
+            pairs = {(int(r["guild_id"]), user_id) for r in active if r["guild_id"] is not None}
+            if guild_id is not None:
+                pairs.add((guild_id, user_id))
+            before = await rollups.read(db, pairs)
             await db.execute(
                 "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?, finished_at = ?"
                 " WHERE user_id = ? AND status = 'active'",
@@ -41,6 +58,7 @@ class QuizTables(StorageBase):
                 " position, mode, started_at, updated_at) VALUES (?, ?, ?, ?, 'active', 0, ?, ?, ?) RETURNING *",
                 (user_id, guild_id, origin_channel_id, quiz_version, mode, now, now),
             )
+            await rollups.apply(db, before, await rollups.read(db, pairs))
         row = _session(next(iter(rows)))
         assert row is not None
         return row
@@ -79,6 +97,9 @@ class QuizTables(StorageBase):
         (a double click racing itself), nothing is written and None is returned.
         """
         async with self._tx(fast=True) as db:
+            # An answer or Back while active moves no statistic; only a change of status does.
+            pairs = await _member_of(db, session_id) if status != "active" else set()
+            before = await rollups.read(db, pairs)
             rows = await db.execute_fetchall(
                 "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?,"
                 " finished_at = CASE WHEN ? = 'active' THEN NULL ELSE CAST(? AS DOUBLE PRECISION) END"
@@ -95,15 +116,21 @@ class QuizTables(StorageBase):
                     " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at",
                     (session_id, answer[0], answer[1], now),
                 )
+            if pairs:
+                await rollups.apply(db, before, await rollups.read(db, pairs))
         return moved
 
     async def set_status(self, session_id: int, status: str, now: float) -> bool:
         async with self._tx(fast=True) as db:
+            pairs = await _member_of(db, session_id)
+            before = await rollups.read(db, pairs)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET status = ?, updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'active'",
                 (status, now, now, session_id),
             )
+            if cur.rowcount == 1 and pairs:
+                await rollups.apply(db, before, await rollups.read(db, pairs))
             return cur.rowcount == 1
 
     async def set_session_message(
@@ -121,11 +148,19 @@ class QuizTables(StorageBase):
 
     async def expire_idle(self, idle_before: float, now: float) -> int:
         async with self._tx() as db:
+            idle = await db.execute_fetchall(
+                "SELECT guild_id, user_id FROM quiz_sessions"
+                " WHERE status = 'active' AND updated_at < ? AND guild_id IS NOT NULL",
+                (idle_before,),
+            )
+            pairs = {(int(r["guild_id"]), int(r["user_id"])) for r in idle}
+            before = await rollups.read(db, pairs)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET status = 'expired', finished_at = ?"
                 " WHERE status = 'active' AND updated_at < ?",
                 (now, idle_before),
             )
+            await rollups.apply(db, before, await rollups.read(db, pairs))
             return cur.rowcount
 
     async def complete_session(
@@ -143,6 +178,8 @@ class QuizTables(StorageBase):
     ) -> ResultRow | None:
         """Record the last answer, close the session and store its result in one transaction."""
         async with self._tx(fast=True) as db:
+            pairs = await _member_of(db, session_id)
+            before = await rollups.read(db, pairs)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET position = ?, status = 'completed', updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'active' AND position = ?",
@@ -163,6 +200,8 @@ class QuizTables(StorageBase):
                 " WHERE id = ? RETURNING *",
                 (outcome, fit_ai, fit_ml, content_version, now, session_id),
             )
+            if pairs:
+                await rollups.apply(db, before, await rollups.read(db, pairs))
             return _result(next(iter(rows), None))
 
     async def result_for_session(self, session_id: int) -> ResultRow | None:

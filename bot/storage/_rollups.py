@@ -1,0 +1,254 @@
+"""Statistics rollups, kept in the same transaction as every write that changes them.
+
+Each member counts once per guild, by a *representative session*: their latest completed session,
+else their latest session (ties by id). The rollups record, as deltas keyed by the UTC day of the
+change, what that session contributes (its status, version and stopping place; for a completed one
+its result and answers), keyed also by the day it started. Summing rows with ``change_day <= E`` gives
+the figures as they stood at the end of day E; restricting ``start_day`` gives a period.
+
+A write never patches the rollups by hand: the member's rows are read before and after the write, the
+member's whole history of representative sessions is derived from them both times, and the
+difference is applied. Only a member's status changes move it (starting, completing, stopping,
+expiring, deletion); an answer to an active session changes nothing, so clicks pay nothing.
+The same history, written in SQL, builds the rollups from scratch (migration 0005, ``rebuild``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+
+from bot.storage._base import StorageBase
+from bot.storage._driver import Tx
+
+STOPPED = ("abandoned", "cancelled", "expired")
+Pair = tuple[int, int]  # (guild_id, user_id)
+# (session id, its status then, the day it held from) -> +1 / -1
+Entry = tuple[int, str, int]
+
+
+def day_of(t: float) -> int:
+    """UTC day number; the same float division and floor as the SQL build."""
+    return math.floor(t / 86400)
+
+
+def week_day(day: int) -> int:
+    """The Monday of a day's ISO week (day 0, 1970-01-01, was a Thursday)."""
+    return day - (day + 3) % 7
+
+
+@dataclass(frozen=True)
+class _Session:
+    id: int
+    started_at: float
+    finished_at: float | None
+    status: str
+    position: int
+    version: str
+    outcome: str | None
+    result_started: float | None
+    completed_at: float | None
+
+    @property
+    def start(self) -> int:
+        return day_of(self.started_at)
+
+    @property
+    def finish(self) -> int | None:
+        if self.status == "active":
+            return None
+        return day_of(self.finished_at if self.finished_at is not None else self.started_at)
+
+
+def history(sessions: Iterable[_Session]) -> Counter[Entry]:
+    """A member's representative session through time, as deltas: +1 from the day it became
+    representative (in the status it had that day), -1 from the day that changed."""
+    items = list(sessions)
+    points = sorted({s.start for s in items} | {f for s in items if (f := s.finish) is not None})
+    out: Counter[Entry] = Counter()
+    previous: tuple[int, str] | None = None
+    for d in points:
+        candidates = [s for s in items if s.start <= d]
+
+        def rank(s: _Session, d: int = d) -> tuple[int, float, int]:
+            done = s.status == "completed" and (s.finish is not None and s.finish <= d)
+            return (int(done), s.started_at, s.id)
+
+        rep = max(candidates, key=rank)
+        finish = rep.finish
+        state = (rep.id, rep.status if finish is not None and finish <= d else "active")
+        if state == previous:
+            continue
+        if previous is not None:
+            out[(*previous, d)] -= 1
+        out[(*state, d)] += 1
+        previous = state
+    return out
+
+
+@dataclass
+class Snapshot:
+    """Members' rows read inside a write transaction, before or after it."""
+
+    sessions: dict[Pair, list[_Session]] = field(default_factory=dict)
+    answers: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def entries(self) -> dict[Pair, Counter[Entry]]:
+        return {pair: history(rows) for pair, rows in self.sessions.items()}
+
+
+_MEMBER_SQL = (
+    "SELECT s.id, s.started_at, s.finished_at, s.status, s.position, s.quiz_version, r.outcome,"
+    " r.started_at AS result_started, r.completed_at FROM quiz_sessions AS s"
+    " LEFT JOIN quiz_results AS r ON r.session_id = s.id WHERE s.guild_id = ? AND s.user_id = ?"
+)
+
+
+async def read(tx: Tx, pairs: Iterable[Pair], *, answers: bool = False) -> Snapshot:
+    """The members' sessions (and, with ``answers``, their completed sessions' answers)."""
+    snap = Snapshot()
+    for guild, user in sorted(set(pairs)):
+        rows = await tx.execute_fetchall(_MEMBER_SQL, (guild, user))
+        snap.sessions[guild, user] = [
+            _Session(
+                int(r["id"]),
+                float(r["started_at"]),
+                None if r["finished_at"] is None else float(r["finished_at"]),
+                str(r["status"]),
+                int(r["position"]),
+                str(r["quiz_version"]),
+                r["outcome"],
+                None if r["result_started"] is None else float(r["result_started"]),
+                None if r["completed_at"] is None else float(r["completed_at"]),
+            )
+            for r in rows
+        ]
+    if answers:
+        done = [s.id for rows in snap.sessions.values() for s in rows if s.status == "completed"]
+        await _load_answers(tx, snap, done)
+    return snap
+
+
+async def _load_answers(tx: Tx, snap: Snapshot, ids: Iterable[int]) -> None:
+    for sid in ids:
+        if sid in snap.answers:
+            continue
+        rows = await tx.execute_fetchall(
+            "SELECT question_id, option_id FROM quiz_answers WHERE session_id = ?", (sid,)
+        )
+        snap.answers[sid] = [(str(r["question_id"]), str(r["option_id"])) for r in rows]
+
+
+_UPSERT = {
+    "stats_funnel": ("status, quiz_version, position", 3),
+    "stats_results": ("week_day, outcome, minutes", 3),
+    "stats_answers": ("question_id, option_id, position", 3),
+}
+
+
+def _rows(
+    guild: int,
+    entries: Mapping[Entry, int],
+    sessions: Mapping[int, _Session],
+    answers: Mapping[int, list[tuple[str, str]]],
+) -> Counter[tuple[str, tuple[object, ...]]]:
+    """Entries -> rollup rows: (table, key without n) -> n."""
+    out: Counter[tuple[str, tuple[object, ...]]] = Counter()
+    for (sid, status, d), n in entries.items():
+        if n == 0:
+            continue
+        s = sessions[sid]
+        position = s.position if status in STOPPED else -1
+        out["stats_funnel", (guild, s.start, d, status, s.version, position)] += n
+        if status != "completed" or s.completed_at is None or s.outcome is None:
+            continue
+        assert s.result_started is not None
+        minutes = max(0, math.floor((s.completed_at - s.result_started) / 60))
+        out["stats_results", (guild, s.start, d, week_day(day_of(s.completed_at)), s.outcome, minutes)] += n
+        for question, option in answers.get(sid, []):
+            out["stats_answers", (guild, s.start, d, question, option, s.position)] += n
+    return out
+
+
+async def apply(tx: Tx, before: Snapshot, after: Snapshot | None = None) -> None:
+    """Apply after's histories minus before's (``after`` None: the members' rows are all gone)."""
+    after = after if after is not None else Snapshot({pair: [] for pair in before.sessions})
+    old, new = before.entries(), after.entries()
+    rows: Counter[tuple[str, tuple[object, ...]]] = Counter()
+    for pair in set(old) | set(new):
+        diff = Counter(new.get(pair, Counter()))
+        diff.subtract(old.get(pair, Counter()))
+        diff = Counter({e: n for e, n in diff.items() if n})
+        if not diff:
+            continue
+        sessions = {s.id: s for s in before.sessions.get(pair, [])}
+        sessions.update({s.id: s for s in after.sessions.get(pair, [])})
+        need = {sid for sid, status, _ in diff if status == "completed"}
+        missing = need - set(before.answers) - set(after.answers)
+        await _load_answers(tx, after, missing)
+        answers = {**before.answers, **after.answers}
+        rows.update(_rows(pair[0], diff, sessions, answers))
+    for (table, key), n in sorted(rows.items(), key=lambda item: (item[0][0], repr(item[0][1]))):
+        if n == 0:
+            continue
+        columns = _UPSERT[table][0]
+        # Table and column names come from the fixed _UPSERT map above.
+        await tx.execute(
+            f"INSERT INTO {table} (guild_id, start_day, change_day, {columns}, n) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            f" ON CONFLICT (guild_id, start_day, change_day, {columns}) DO UPDATE SET n = {table}.n + excluded.n",
+            (*key, n),
+        )
+
+
+async def drop_guild(tx: Tx, guild_id: int) -> None:
+    for table in _UPSERT:
+        await tx.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
+
+
+TABLES = tuple(_UPSERT)
+
+
+async def rebuild(tx: Tx, dialect: str) -> None:
+    """Replace every rollup row by a build from the stored rows, inside the caller's transaction."""
+    for table in TABLES:
+        await tx.execute(f"DELETE FROM {table}")
+    for statement in build_sql(dialect).split(";\n"):
+        sql = _strip_comments(statement).strip().rstrip(";")
+        if sql:
+            await tx.execute(sql)
+
+
+def _strip_comments(sql: str) -> str:
+    return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+
+
+def build_sql(dialect: str) -> str:
+    """Migration 0005's build section: the rollups of every stored row, from scratch."""
+    folder = resources.files("bot.storage.migrations")
+    if dialect == "postgresql":
+        folder = folder / "postgresql"
+    text = (folder / "0005_stats_rollups.sql").read_text(encoding="utf-8")
+    return text[text.index("-- build:") :]
+
+
+class RollupTables(StorageBase):
+    async def rebuild_rollups(self) -> None:
+        """Build the rollups from scratch (after a bulk load that bypassed storage's methods)."""
+        async with self._tx() as tx:
+            await rebuild(tx, self.dialect.name)
+
+    async def rollup_rows(self, table: str) -> Counter[tuple[object, ...]]:
+        """A rollup table's non-zero rows as key -> n (for tests and the benchmark)."""
+        if table not in _UPSERT:
+            raise ValueError(table)
+        rows = await self._all(f"SELECT * FROM {table}")
+        out: Counter[tuple[object, ...]] = Counter()
+        for r in rows:
+            values = dict(r)
+            n = int(values.pop("n"))
+            if n:
+                out[tuple(values.values())] += n
+        return out
