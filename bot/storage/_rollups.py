@@ -72,6 +72,8 @@ def history(sessions: Iterable[_Session]) -> Counter[Entry]:
     previous: tuple[int, str] | None = None
     for d in points:
         candidates = [s for s in items if s.start <= d]
+        if not candidates:  # a finish stamped before its own start (a clock set back): nothing yet
+            continue
 
         def rank(s: _Session, d: int = d) -> tuple[int, float, int]:
             done = s.status == "completed" and (s.finish is not None and s.finish <= d)
