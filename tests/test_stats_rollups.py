@@ -134,10 +134,10 @@ def test_rollups_equal_a_rebuild_after_every_write_postgresql(
 
 
 def test_a_retake_that_is_stopped_leaves_the_finished_session_representative() -> None:
-    from bot.storage._rollups import _Session
+    from bot.storage._rollups import Session
 
-    done = _Session(1, T0, T0 + 600, "completed", 13, "v1", "ai", T0, T0 + 600)
-    retake = _Session(2, T0 + 3 * 86400, T0 + 3 * 86400, "cancelled", 2, "v1", None, None, None)
+    done = Session(1, T0, T0 + 600, "completed", 13, "v1", "ai", T0, T0 + 600)
+    retake = Session(2, T0 + 3 * 86400, T0 + 3 * 86400, "cancelled", 2, "v1", None, None, None)
     day = int(T0 // 86400)
     # Day 0: active then completed the same day, so completed from day 0; the retake changes nothing.
     assert history([done, retake]) == Counter({(1, "completed", day): 1})
@@ -146,9 +146,9 @@ def test_a_retake_that_is_stopped_leaves_the_finished_session_representative() -
 
 @pytest.mark.parametrize("hours", [0, 23, 24, 200])
 def test_history_of_an_unfinished_session_is_active_until_it_stops(hours: int) -> None:
-    from bot.storage._rollups import _Session
+    from bot.storage._rollups import Session
 
-    stopped = _Session(1, T0, T0 + hours * HOUR, "expired", 1, "v1", None, None, None)
+    stopped = Session(1, T0, T0 + hours * HOUR, "expired", 1, "v1", None, None, None)
     day, end = int(T0 // 86400), int((T0 + hours * HOUR) // 86400)
     expected = (
         Counter({(1, "expired", day): 1})

@@ -6,16 +6,7 @@ import json
 
 from bot.storage import _rollups as rollups
 from bot.storage._base import StorageBase
-from bot.storage._driver import Tx
 from bot.storage._rows import ResultRow, SessionRow, _result, _session
-
-
-async def _member_of(db: Tx, session_id: int) -> set[rollups.Pair]:
-    """The (guild, member) whose statistics a change to this session may move; none for a DM quiz."""
-    rows = await db.execute_fetchall(
-        "SELECT guild_id, user_id FROM quiz_sessions WHERE id = ?", (session_id,)
-    )
-    return {(int(r["guild_id"]), int(r["user_id"])) for r in rows if r["guild_id"] is not None}
 
 
 class QuizTables(StorageBase):
@@ -41,13 +32,7 @@ class QuizTables(StorageBase):
     ) -> SessionRow:
         """Open a new session; a member's previous active one becomes 'abandoned' in the same transaction."""
         async with self._tx(fast=True) as db:
-            active = await db.execute_fetchall(
-                "SELECT guild_id FROM quiz_sessions WHERE user_id = ? AND status = 'active'", (user_id,)
-            )
-            pairs = {(int(r["guild_id"]), user_id) for r in active if r["guild_id"] is not None}
-            if guild_id is not None:
-                pairs.add((guild_id, user_id))
-            before = await rollups.read(db, pairs)
+            before = await rollups.read_member(db, user_id=user_id)
             await db.execute(
                 "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?, finished_at = ?"
                 " WHERE user_id = ? AND status = 'active'",
@@ -58,7 +43,9 @@ class QuizTables(StorageBase):
                 " position, mode, started_at, updated_at) VALUES (?, ?, ?, ?, 'active', 0, ?, ?, ?) RETURNING *",
                 (user_id, guild_id, origin_channel_id, quiz_version, mode, now, now),
             )
-            await rollups.apply(db, before, await rollups.read(db, pairs))
+            new = rollups.Session(int(rows[0]["id"]), now, None, "active", 0, quiz_version, None, None, None)
+            pair = None if guild_id is None else (guild_id, user_id)
+            await rollups.apply(db, before, before.started(pair, new, now))
         row = _session(next(iter(rows)))
         assert row is not None
         return row
@@ -98,8 +85,7 @@ class QuizTables(StorageBase):
         """
         async with self._tx(fast=True) as db:
             # An answer or Back while active moves no statistic; only a change of status does.
-            pairs = await _member_of(db, session_id) if status != "active" else set()
-            before = await rollups.read(db, pairs)
+            before = await rollups.read_member(db, session_id=session_id) if status != "active" else None
             rows = await db.execute_fetchall(
                 "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?,"
                 " finished_at = CASE WHEN ? = 'active' THEN NULL ELSE CAST(? AS DOUBLE PRECISION) END"
@@ -116,21 +102,21 @@ class QuizTables(StorageBase):
                     " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at",
                     (session_id, answer[0], answer[1], now),
                 )
-            if pairs:
-                await rollups.apply(db, before, await rollups.read(db, pairs))
+            if before is not None:
+                after = before.changed(session_id, status=status, finished_at=now, position=position)
+                await rollups.apply(db, before, after)
         return moved
 
     async def set_status(self, session_id: int, status: str, now: float) -> bool:
         async with self._tx(fast=True) as db:
-            pairs = await _member_of(db, session_id)
-            before = await rollups.read(db, pairs)
+            before = await rollups.read_member(db, session_id=session_id)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET status = ?, updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'active'",
                 (status, now, now, session_id),
             )
-            if cur.rowcount == 1 and pairs:
-                await rollups.apply(db, before, await rollups.read(db, pairs))
+            if cur.rowcount == 1:
+                await rollups.apply(db, before, before.changed(session_id, status=status, finished_at=now))
             return cur.rowcount == 1
 
     async def set_session_message(
@@ -178,8 +164,7 @@ class QuizTables(StorageBase):
     ) -> ResultRow | None:
         """Record the last answer, close the session and store its result in one transaction."""
         async with self._tx(fast=True) as db:
-            pairs = await _member_of(db, session_id)
-            before = await rollups.read(db, pairs)
+            before = await rollups.read_member(db, session_id=session_id)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET position = ?, status = 'completed', updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'active' AND position = ?",
@@ -200,9 +185,19 @@ class QuizTables(StorageBase):
                 " WHERE id = ? RETURNING *",
                 (outcome, fit_ai, fit_ml, content_version, now, session_id),
             )
-            if pairs:
-                await rollups.apply(db, before, await rollups.read(db, pairs))
-            return _result(next(iter(rows), None))
+            result = _result(next(iter(rows), None))
+            if result is not None:
+                after = before.changed(
+                    session_id,
+                    status="completed",
+                    finished_at=now,
+                    position=position,
+                    outcome=outcome,
+                    result_started=result.started_at,
+                    completed_at=now,
+                )
+                await rollups.apply(db, before, after)
+            return result
 
     async def result_for_session(self, session_id: int) -> ResultRow | None:
         return _result(await self._one("SELECT * FROM quiz_results WHERE session_id = ?", (session_id,)))

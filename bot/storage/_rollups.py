@@ -18,11 +18,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from bot.storage._base import StorageBase
-from bot.storage._driver import Tx
+from bot.storage._driver import Row, Tx
 
 STOPPED = ("abandoned", "cancelled", "expired")
 Pair = tuple[int, int]  # (guild_id, user_id)
@@ -41,7 +41,7 @@ def week_day(day: int) -> int:
 
 
 @dataclass(frozen=True)
-class _Session:
+class Session:
     id: int
     started_at: float
     finished_at: float | None
@@ -63,7 +63,7 @@ class _Session:
         return day_of(self.finished_at if self.finished_at is not None else self.started_at)
 
 
-def history(sessions: Iterable[_Session]) -> Counter[Entry]:
+def history(sessions: Iterable[Session]) -> Counter[Entry]:
     """A member's representative session through time, as deltas: +1 from the day it became
     representative (in the status it had that day), -1 from the day that changed."""
     items = list(sessions)
@@ -75,7 +75,7 @@ def history(sessions: Iterable[_Session]) -> Counter[Entry]:
         if not candidates:  # a finish stamped before its own start (a clock set back): nothing yet
             continue
 
-        def rank(s: _Session, d: int = d) -> tuple[int, float, int]:
+        def rank(s: Session, d: int = d) -> tuple[int, float, int]:
             done = s.status == "completed" and (s.finish is not None and s.finish <= d)
             return (int(done), s.started_at, s.id)
 
@@ -95,18 +95,77 @@ def history(sessions: Iterable[_Session]) -> Counter[Entry]:
 class Snapshot:
     """Members' rows read inside a write transaction, before or after it."""
 
-    sessions: dict[Pair, list[_Session]] = field(default_factory=dict)
+    sessions: dict[Pair, list[Session]] = field(default_factory=dict)
     answers: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
     def entries(self) -> dict[Pair, Counter[Entry]]:
         return {pair: history(rows) for pair, rows in self.sessions.items()}
 
+    def changed(self, session_id: int, **fields: object) -> Snapshot:
+        """The same rows with one session's columns as a write just set them (no re-read)."""
+        return Snapshot(
+            {
+                pair: [replace(s, **fields) if s.id == session_id else s for s in rows]  # type: ignore[arg-type]
+                for pair, rows in self.sessions.items()
+            },
+            self.answers,
+        )
 
-_MEMBER_SQL = (
-    "SELECT s.id, s.started_at, s.finished_at, s.status, s.position, s.quiz_version, r.outcome,"
-    " r.started_at AS result_started, r.completed_at FROM quiz_sessions AS s"
-    " LEFT JOIN quiz_results AS r ON r.session_id = s.id WHERE s.guild_id = ? AND s.user_id = ?"
+    def started(self, pair: Pair | None, session: Session, now: float) -> Snapshot:
+        """After a start: the member's active sessions abandoned at ``now``, and the new one added."""
+        out = Snapshot(
+            {
+                key: [
+                    replace(s, status="abandoned", finished_at=now) if s.status == "active" else s
+                    for s in rows
+                ]
+                for key, rows in self.sessions.items()
+            },
+            self.answers,
+        )
+        if pair is not None:
+            out.sessions[pair] = [*out.sessions.get(pair, []), session]
+        return out
+
+
+_COLUMNS = (
+    "SELECT s.guild_id, s.user_id, s.id, s.started_at, s.finished_at, s.status, s.position, s.quiz_version,"
+    " r.outcome, r.started_at AS result_started, r.completed_at FROM quiz_sessions AS s"
+    " LEFT JOIN quiz_results AS r ON r.session_id = s.id"
 )
+_MEMBER_SQL = f"{_COLUMNS} WHERE s.guild_id = ? AND s.user_id = ?"
+# One read for the click path: every server's sessions of the member who owns a session (or of a member).
+_OWNER_SQL = (
+    f"{_COLUMNS} WHERE s.user_id = (SELECT o.user_id FROM quiz_sessions AS o WHERE o.id = ?)"
+    " AND s.guild_id IS NOT NULL"
+)
+_USER_SQL = f"{_COLUMNS} WHERE s.user_id = ? AND s.guild_id IS NOT NULL"
+
+
+def _session(r: Row) -> Session:
+    return Session(
+        int(r["id"]),
+        float(r["started_at"]),
+        None if r["finished_at"] is None else float(r["finished_at"]),
+        str(r["status"]),
+        int(r["position"]),
+        str(r["quiz_version"]),
+        r["outcome"],
+        None if r["result_started"] is None else float(r["result_started"]),
+        None if r["completed_at"] is None else float(r["completed_at"]),
+    )
+
+
+async def read_member(tx: Tx, *, user_id: int | None = None, session_id: int | None = None) -> Snapshot:
+    """Every server's sessions of one member (by id, or the owner of a session), in one read."""
+    if session_id is not None:
+        rows = await tx.execute_fetchall(_OWNER_SQL, (session_id,))
+    else:
+        rows = await tx.execute_fetchall(_USER_SQL, (user_id,))
+    snap = Snapshot()
+    for r in rows:
+        snap.sessions.setdefault((int(r["guild_id"]), int(r["user_id"])), []).append(_session(r))
+    return snap
 
 
 async def read(tx: Tx, pairs: Iterable[Pair], *, answers: bool = False) -> Snapshot:
@@ -114,20 +173,7 @@ async def read(tx: Tx, pairs: Iterable[Pair], *, answers: bool = False) -> Snaps
     snap = Snapshot()
     for guild, user in sorted(set(pairs)):
         rows = await tx.execute_fetchall(_MEMBER_SQL, (guild, user))
-        snap.sessions[guild, user] = [
-            _Session(
-                int(r["id"]),
-                float(r["started_at"]),
-                None if r["finished_at"] is None else float(r["finished_at"]),
-                str(r["status"]),
-                int(r["position"]),
-                str(r["quiz_version"]),
-                r["outcome"],
-                None if r["result_started"] is None else float(r["result_started"]),
-                None if r["completed_at"] is None else float(r["completed_at"]),
-            )
-            for r in rows
-        ]
+        snap.sessions[guild, user] = [_session(r) for r in rows]
     if answers:
         done = [s.id for rows in snap.sessions.values() for s in rows if s.status == "completed"]
         await _load_answers(tx, snap, done)
@@ -144,6 +190,7 @@ async def _load_answers(tx: Tx, snap: Snapshot, ids: Iterable[int]) -> None:
         snap.answers[sid] = [(str(r["question_id"]), str(r["option_id"])) for r in rows]
 
 
+_CHUNK = 100  # rows per upsert statement: 700 parameters, under SQLite's and asyncpg's limits
 _UPSERT = {
     "stats_funnel": ("status, quiz_version, position", 3),
     "stats_results": ("week_day, outcome, minutes", 3),
@@ -154,7 +201,7 @@ _UPSERT = {
 def _rows(
     guild: int,
     entries: Mapping[Entry, int],
-    sessions: Mapping[int, _Session],
+    sessions: Mapping[int, Session],
     answers: Mapping[int, list[tuple[str, str]]],
 ) -> Counter[tuple[str, tuple[object, ...]]]:
     """Entries -> rollup rows: (table, key without n) -> n."""
@@ -193,16 +240,23 @@ async def apply(tx: Tx, before: Snapshot, after: Snapshot | None = None) -> None
         await _load_answers(tx, after, missing)
         answers = {**before.answers, **after.answers}
         rows.update(_rows(pair[0], diff, sessions, answers))
-    for (table, key), n in sorted(rows.items(), key=lambda item: (item[0][0], repr(item[0][1]))):
-        if n == 0:
-            continue
+    by_table: dict[str, list[tuple[object, ...]]] = {}
+    # A fixed order (table, then key): concurrent writers lock shared rows in the same order.
+    for (table, key), n in sorted(rows.items()):
+        if n:
+            by_table.setdefault(table, []).append((*key, n))
+    for table, values in by_table.items():
         columns = _UPSERT[table][0]
-        # Table and column names come from the fixed _UPSERT map above.
-        await tx.execute(
-            f"INSERT INTO {table} (guild_id, start_day, change_day, {columns}, n) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            f" ON CONFLICT (guild_id, start_day, change_day, {columns}) DO UPDATE SET n = {table}.n + excluded.n",
-            (*key, n),
-        )
+        # One statement per table (keys are distinct, as both dialects need). Table and column names
+        # come from the fixed _UPSERT map above; values are parameters.
+        for chunk in (values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)):
+            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+            await tx.execute(
+                f"INSERT INTO {table} (guild_id, start_day, change_day, {columns}, n) VALUES {marks}"
+                f" ON CONFLICT (guild_id, start_day, change_day, {columns})"
+                f" DO UPDATE SET n = {table}.n + excluded.n",
+                [v for row in chunk for v in row],
+            )
 
 
 async def drop_guild(tx: Tx, guild_id: int) -> None:

@@ -77,7 +77,7 @@ SELECT guild_id, sd, cday, status, quiz_version, pos, sum(n) FROM (
     FROM rollup_span WHERE next_d IS NOT NULL
 ) AS deltas GROUP BY guild_id, sd, cday, status, quiz_version, pos HAVING sum(n) != 0;
 INSERT INTO stats_results (guild_id, start_day, change_day, week_day, outcome, minutes, n)
-SELECT guild_id, sd, cday, cd - (cd + 3) % 7, outcome, minutes, sum(n) FROM (
+SELECT guild_id, sd, cday, cd - (cd + 3) % 7 AS wd, outcome, minutes, sum(n) FROM (
     SELECT sp.guild_id, sp.sd, sp.d AS cday, CAST(r.completed_at / 86400 AS INTEGER) AS cd, r.outcome,
            max(0, CAST((r.completed_at - r.started_at) / 60 AS INTEGER)) AS minutes, 1 AS n
     FROM rollup_span AS sp JOIN quiz_results AS r ON r.session_id = sp.sid WHERE sp.status = 'completed'
@@ -86,7 +86,7 @@ SELECT guild_id, sd, cday, cd - (cd + 3) % 7, outcome, minutes, sum(n) FROM (
            max(0, CAST((r.completed_at - r.started_at) / 60 AS INTEGER)), -1
     FROM rollup_span AS sp JOIN quiz_results AS r ON r.session_id = sp.sid
     WHERE sp.status = 'completed' AND sp.next_d IS NOT NULL
-) AS deltas GROUP BY guild_id, sd, cday, cd, outcome, minutes HAVING sum(n) != 0;
+) AS deltas GROUP BY guild_id, sd, cday, cd - (cd + 3) % 7, outcome, minutes HAVING sum(n) != 0;
 INSERT INTO stats_answers (guild_id, start_day, change_day, question_id, option_id, position, n)
 SELECT guild_id, sd, cday, question_id, option_id, position, sum(n) FROM (
     SELECT sp.guild_id, sp.sd, sp.d AS cday, a.question_id, a.option_id, sp.position, 1 AS n

@@ -79,7 +79,7 @@ SELECT guild_id, sd, cday, status, quiz_version, pos, sum(n) FROM (
     FROM rollup_span WHERE next_d IS NOT NULL
 ) AS deltas GROUP BY guild_id, sd, cday, status, quiz_version, pos HAVING sum(n) != 0;
 INSERT INTO stats_results (guild_id, start_day, change_day, week_day, outcome, minutes, n)
-SELECT guild_id, sd, cday, cd - (cd + 3) % 7, outcome, minutes, sum(n) FROM (
+SELECT guild_id, sd, cday, cd - (cd + 3) % 7 AS wd, outcome, minutes, sum(n) FROM (
     SELECT sp.guild_id, sp.sd, sp.d AS cday, floor(r.completed_at / 86400)::bigint AS cd, r.outcome,
            greatest(0, floor((r.completed_at - r.started_at) / 60)::bigint) AS minutes, 1 AS n
     FROM rollup_span AS sp JOIN quiz_results AS r ON r.session_id = sp.sid WHERE sp.status = 'completed'
@@ -88,7 +88,7 @@ SELECT guild_id, sd, cday, cd - (cd + 3) % 7, outcome, minutes, sum(n) FROM (
            greatest(0, floor((r.completed_at - r.started_at) / 60)::bigint), -1
     FROM rollup_span AS sp JOIN quiz_results AS r ON r.session_id = sp.sid
     WHERE sp.status = 'completed' AND sp.next_d IS NOT NULL
-) AS deltas GROUP BY guild_id, sd, cday, cd, outcome, minutes HAVING sum(n) != 0;
+) AS deltas GROUP BY guild_id, sd, cday, cd - (cd + 3) % 7, outcome, minutes HAVING sum(n) != 0;
 INSERT INTO stats_answers (guild_id, start_day, change_day, question_id, option_id, position, n)
 SELECT guild_id, sd, cday, question_id, option_id, position, sum(n) FROM (
     SELECT sp.guild_id, sp.sd, sp.d AS cday, a.question_id, a.option_id, sp.position, 1 AS n
