@@ -31,7 +31,7 @@ from bench.stats_seed import NOW, Plan, seed_postgres, seed_sqlite
 from bot.content import Quiz, load_content
 from bot.stats import PERIODS, Period, Summary, _rows, summary
 from bot.stats.export import export_csvs
-from bot.stats.figures import Reader, _window
+from bot.stats.figures import Reader, _params
 from bot.storage import Storage
 from bot.storage import _rollups as rollups
 
@@ -147,12 +147,11 @@ class Reads:
     async def question(self, guild: int, period: Period, question_id: str) -> list[Any]:
         """One question's answer counts straight from the rollups (the select itself answers from the
         cached summary, so this is the most it could cost)."""
-        first, end = _window(period, NOW)
         return await self.rows(
             "SELECT option_id, position, CAST(sum(n) AS BIGINT) FROM stats_answers WHERE guild_id = :guild"
-            " AND start_day >= :first AND start_day <= :end AND change_day <= :end AND question_id = :q"
+            " AND start_day >= :first AND start_day <= :last AND change_day <= :end AND question_id = :q"
             " GROUP BY option_id, position",
-            {"guild": guild, "first": first, "end": end, "q": question_id},
+            {**_params(guild, period, NOW), "q": question_id},
         )
 
 

@@ -176,6 +176,7 @@ async def _rebuild(target: str) -> None:
     await storage.open()
     try:
         await storage.rebuild_rollups()
+        await storage.compact_rollups(NOW)  # as the first housekeeping run would
     finally:
         await storage.close()
 

@@ -646,7 +646,7 @@ async def test_faq_queue_groups_similar_wording_per_guild(storage: Storage) -> N
 
 async def test_summary_reads_a_range_of_the_rollups_primary_keys(storage: Storage) -> None:
     con = sqlite3.connect(storage.path)
-    params = {"guild": A, "first": 0, "end": 20_000}
+    params = {"guild": A, "first": 0, "last": 20_000, "end": 20_000}
     try:
         for sql in (stats._FUNNEL_SQL, stats._RESULTS_SQL, stats._ANSWERS_SQL):
             plan = " | ".join(row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, params))
@@ -656,3 +656,24 @@ async def test_summary_reads_a_range_of_the_rollups_primary_keys(storage: Storag
             assert "quiz_" not in plan  # never the members' own rows
     finally:
         con.close()
+
+
+async def test_compaction_changes_no_figure(storage: Storage, quiz: Quiz) -> None:
+    """Housekeeping compacts the rollups (old period rows out, old all-time changes folded): every
+    summary, and every previous period StatsService asks for, reads the same after it."""
+    asks = [(p, NOW) for p in PERIODS] + [
+        (p, s.since) for p in PERIODS if (s := await _summary_at(storage, quiz, p, NOW)).since
+    ]
+    before = [await _summary_at(storage, quiz, p, now) for p, now in asks]
+    await storage.compact_rollups(NOW + 3 * DAY)  # housekeeping a few days on, as the cut-off stands
+    rows = await storage.rollup_rows("stats_answers")
+    assert all(key[1] == -2 or key[1] >= NOW // DAY - 200 for key in rows)
+    assert [await _summary_at(storage, quiz, p, now) for p, now in asks] == before
+
+
+async def _summary_at(storage: Storage, quiz: Quiz, period: stats.Period, now: float) -> Summary:
+    reader = await storage.open_reader()
+    try:
+        return await summary(reader, guild_id=A, period=period, now=now, k=5, quiz=quiz)
+    finally:
+        await reader.close()

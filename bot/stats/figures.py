@@ -64,6 +64,7 @@ from bot.content import Quiz
 from bot.stats.suppression import Cell, Group, _determined, _leaky, _make_cells, hidden_cells
 from bot.stats.types import FUNNEL_PARTS, FUNNEL_STAGES, OUTCOMES, STOPPED, Outcome, Period, Stage
 from bot.storage._driver import Tx
+from bot.storage._rollups import ALL_TIME
 
 _PERIOD_DAYS: dict[Period, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 DAY = 86400.0
@@ -122,16 +123,17 @@ class Summary:
 
 # The rollups (migration 0005, bot/storage/_rollups.py) hold each member's representative session as
 # deltas by the day it started and the day each change took effect: the figures at the end of day
-# :end for a period are a sum over start days in it and change days up to :end. Each query reads one
-# guild's range of a primary key, a few hundred rows however many results are stored.
+# :end for a period are a sum over start days in it and change days up to :end; "all time" reads the
+# rows kept summed over start days (start day -2). Each query reads one guild's range of a primary
+# key: bounded by days and answer options, not by how many results are stored.
 _FUNNEL_SQL = """
     SELECT status, quiz_version, position, CAST(sum(n) AS BIGINT) AS n FROM stats_funnel
-    WHERE guild_id = :guild AND start_day >= :first AND start_day <= :end AND change_day <= :end
+    WHERE guild_id = :guild AND start_day >= :first AND start_day <= :last AND change_day <= :end
     GROUP BY status, quiz_version, position
 """
 _RESULTS_SQL = """
     SELECT week_day, outcome, minutes, CAST(sum(n) AS BIGINT) AS n FROM stats_results
-    WHERE guild_id = :guild AND start_day >= :first AND start_day <= :end AND change_day <= :end
+    WHERE guild_id = :guild AND start_day >= :first AND start_day <= :last AND change_day <= :end
     GROUP BY week_day, outcome, minutes
 """
 # Grouped by the session's final position too, so the caller keeps only answers inside the final
@@ -139,7 +141,7 @@ _RESULTS_SQL = """
 # dropped by going Back and changing an answer.
 _ANSWERS_SQL = """
     SELECT question_id, option_id, position, CAST(sum(n) AS BIGINT) AS n FROM stats_answers
-    WHERE guild_id = :guild AND start_day >= :first AND start_day <= :end AND change_day <= :end
+    WHERE guild_id = :guild AND start_day >= :first AND start_day <= :last AND change_day <= :end
     GROUP BY question_id, option_id, position
 """
 
@@ -228,7 +230,7 @@ def _median_minutes(minutes: Counter[int]) -> float | None:
 
 
 def _window(period: Period, now: float) -> tuple[int, int]:
-    """(first start day, end day) of a period whose figures stop at ``now``.
+    """(first start day, end day) of a period whose figures stop at ``now``; first is ALL_TIME for "all".
 
     Whole UTC days: the end day is the day holding ``now`` (the day before, when ``now`` is midnight,
     as with STATS_UP_TO=last-week); a period of N days is the N days up to and including it."""
@@ -236,7 +238,12 @@ def _window(period: Period, now: float) -> tuple[int, int]:
     if end * DAY == now:
         end -= 1
     days = _PERIOD_DAYS[period]
-    return (-(2**40) if days is None else end - days + 1, end)
+    return (ALL_TIME if days is None else end - days + 1, end)
+
+
+def _params(guild_id: int, period: Period, now: float) -> dict[str, Any]:
+    first, end = _window(period, now)
+    return {"guild": guild_id, "first": first, "last": ALL_TIME if first == ALL_TIME else end, "end": end}
 
 
 # ---------------------------------------------------------------- summary
@@ -323,9 +330,8 @@ async def summary(db: Reader, *, guild_id: int, period: Period, now: float, k: i
     one read transaction), or a transaction from ``Storage.read_snapshot()``. ``now`` is the cut-off.
     """
     since = period_start(period, now)
-    first, end = _window(period, now)
     async with _snapshot(db):
-        raw = await _load(db, {"guild": guild_id, "first": first, "end": end}, quiz)
+        raw = await _load(db, _params(guild_id, period, now), quiz)
     median = _median_minutes(raw.minutes) if raw.status["completed"] >= k else None
     weeks = _weeks(raw.weekly)
     table = _build(raw, quiz, weeks)
@@ -376,9 +382,8 @@ class Audit:
 
 async def audit(db: Reader, *, guild_id: int, period: Period, now: float, k: int, quiz: Quiz) -> Audit:
     """The table ``summary`` suppresses, checked from scratch (for the benchmark and tests)."""
-    first, end = _window(period, now)
     async with _snapshot(db):
-        raw = await _load(db, {"guild": guild_id, "first": first, "end": end}, quiz)
+        raw = await _load(db, _params(guild_id, period, now), quiz)
     table = _build(raw, quiz, _weeks(raw.weekly))
     hidden = hidden_cells(
         table.counts, table.groups, k, avoid={"funnel.completed"}, activity=_activity(table, quiz)

@@ -25,6 +25,17 @@ from bot.storage._base import StorageBase
 from bot.storage._driver import Row, Tx
 
 STOPPED = ("abandoned", "cancelled", "expired")
+# Every delta is also kept under this start day, summed over start days: "all time" reads a few
+# hundred rows instead of every day's. Real start days are positive.
+ALL_TIME = -2
+# Folded change days (compact): before any day a query can ask "as of".
+SETTLED = -1
+# No period query reaches a start day older than this (90 days, their previous 90, the week of the
+# cut-off, and a margin), so compaction drops those rows: all-time rows carry them.
+KEEP_DAYS = 200
+# "All time" is only asked as of the cut-off (this week's Monday at the earliest): changes older
+# than this fold into one row per key.
+ALL_TIME_FOLD_DAYS = 10
 Pair = tuple[int, int]  # (guild_id, user_id)
 # (session id, its status then, the day it held from) -> +1 / -1
 Entry = tuple[int, str, int]
@@ -210,15 +221,16 @@ def _rows(
         if n == 0:
             continue
         s = sessions[sid]
-        position = s.position if status in STOPPED else -1
-        out["stats_funnel", (guild, s.start, d, status, s.version, position)] += n
-        if status != "completed" or s.completed_at is None or s.outcome is None:
-            continue
-        assert s.result_started is not None
-        minutes = max(0, math.floor((s.completed_at - s.result_started) / 60))
-        out["stats_results", (guild, s.start, d, week_day(day_of(s.completed_at)), s.outcome, minutes)] += n
-        for question, option in answers.get(sid, []):
-            out["stats_answers", (guild, s.start, d, question, option, s.position)] += n
+        for start in (s.start, ALL_TIME):
+            position = s.position if status in STOPPED else -1
+            out["stats_funnel", (guild, start, d, status, s.version, position)] += n
+            if status != "completed" or s.completed_at is None or s.outcome is None:
+                continue
+            assert s.result_started is not None
+            minutes = max(0, math.floor((s.completed_at - s.result_started) / 60))
+            out["stats_results", (guild, start, d, week_day(day_of(s.completed_at)), s.outcome, minutes)] += n
+            for question, option in answers.get(sid, []):
+                out["stats_answers", (guild, start, d, question, option, s.position)] += n
     return out
 
 
@@ -259,6 +271,40 @@ async def apply(tx: Tx, before: Snapshot, after: Snapshot | None = None) -> None
             )
 
 
+async def compact(tx: Tx, now: float) -> None:
+    today = day_of(now)
+    for table, (columns, _) in _UPSERT.items():
+        # Table and column names come from the fixed _UPSERT map above.
+        await tx.execute(f"DELETE FROM {table} WHERE start_day >= 0 AND start_day < ?", (today - KEEP_DAYS,))
+        old = "start_day = ? AND change_day >= 0 AND change_day < ?"
+        params = (ALL_TIME, today - ALL_TIME_FOLD_DAYS)
+        await tx.execute(
+            f"INSERT INTO {table} (guild_id, start_day, change_day, {columns}, n)"
+            f" SELECT guild_id, {ALL_TIME}, {SETTLED}, {columns}, sum(n) FROM {table} WHERE {old}"
+            f" GROUP BY guild_id, {columns} HAVING sum(n) != 0"
+            f" ON CONFLICT (guild_id, start_day, change_day, {columns}) DO UPDATE SET n = {table}.n + excluded.n",
+            params,
+        )
+        await tx.execute(f"DELETE FROM {table} WHERE {old}", params)
+
+
+def canonical(rows: Mapping[tuple[object, ...], int], now: float | None) -> Counter[tuple[object, ...]]:
+    """Rows as ``compact`` at ``now`` would leave them (None: as they are), zeros left out; for
+    comparing two sets of rollups that must answer every query alike."""
+    out: Counter[tuple[object, ...]] = Counter()
+    today = None if now is None else day_of(now)
+    for key, n in rows.items():
+        guild, start, change, *rest = key
+        assert isinstance(start, int) and isinstance(change, int)
+        if today is not None:
+            if 0 <= start < today - KEEP_DAYS:
+                continue
+            if start == ALL_TIME and 0 <= change < today - ALL_TIME_FOLD_DAYS:
+                change = SETTLED
+        out[(guild, start, change, *rest)] += n
+    return Counter({key: n for key, n in out.items() if n})
+
+
 async def drop_guild(tx: Tx, guild_id: int) -> None:
     for table in _UPSERT:
         await tx.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
@@ -295,6 +341,14 @@ class RollupTables(StorageBase):
         """Build the rollups from scratch (after a bulk load that bypassed storage's methods)."""
         async with self._tx() as tx:
             await rebuild(tx, self.dialect.name)
+
+    async def compact_rollups(self, now: float) -> None:
+        """Housekeeping: drop period rows no query can reach any more, fold old all-time changes.
+
+        Every figure a moderator can ask for stays the same (``now`` is the housekeeping clock, the
+        one the statistics' cut-off follows)."""
+        async with self._tx() as tx:
+            await compact(tx, now)
 
     async def rollup_rows(self, table: str) -> Counter[tuple[object, ...]]:
         """A rollup table's non-zero rows as key -> n (for tests and the benchmark)."""

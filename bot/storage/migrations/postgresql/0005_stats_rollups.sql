@@ -3,7 +3,8 @@
 -- their latest). Rows are deltas: n members from UTC day ``change_day`` on, for representative
 -- sessions that started on UTC day ``start_day`` (days are epoch seconds / 86400, floored). The
 -- figures as of the end of day E for a period are sums over start_day in the period and
--- change_day <= E. Deletions (forget, retention, a departed server) apply negative deltas.
+-- change_day <= E. Deletions (forget, retention, a departed server) apply negative deltas. Start
+-- day -2 holds every delta again, summed over start days, for "all time"; housekeeping compacts.
 CREATE TABLE stats_funnel (
     guild_id     BIGINT NOT NULL,
     start_day    BIGINT NOT NULL,
@@ -98,5 +99,15 @@ SELECT guild_id, sd, cday, question_id, option_id, position, sum(n) FROM (
     FROM rollup_span AS sp JOIN quiz_answers AS a ON a.session_id = sp.sid
     WHERE sp.status = 'completed' AND sp.next_d IS NOT NULL
 ) AS deltas GROUP BY guild_id, sd, cday, question_id, option_id, position HAVING sum(n) != 0;
+-- The same deltas summed over start days, under start day -2: what "all time" reads.
+INSERT INTO stats_funnel (guild_id, start_day, change_day, status, quiz_version, position, n)
+SELECT guild_id, -2, change_day, status, quiz_version, position, sum(n) FROM stats_funnel
+WHERE start_day <> -2 GROUP BY guild_id, change_day, status, quiz_version, position HAVING sum(n) != 0;
+INSERT INTO stats_results (guild_id, start_day, change_day, week_day, outcome, minutes, n)
+SELECT guild_id, -2, change_day, week_day, outcome, minutes, sum(n) FROM stats_results
+WHERE start_day <> -2 GROUP BY guild_id, change_day, week_day, outcome, minutes HAVING sum(n) != 0;
+INSERT INTO stats_answers (guild_id, start_day, change_day, question_id, option_id, position, n)
+SELECT guild_id, -2, change_day, question_id, option_id, position, sum(n) FROM stats_answers
+WHERE start_day <> -2 GROUP BY guild_id, change_day, question_id, option_id, position HAVING sum(n) != 0;
 DROP TABLE rollup_span;
 DROP TABLE rollup_sessions;
