@@ -217,7 +217,8 @@ async def seed_postgres(url: str, plan: Plan, quiz: Quiz) -> dict[str, float]:
         await con.execute("SET session_replication_role = replica")  # no FK triggers during the load
         indexes = await con.fetch(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
-            " AND tablename = ANY($1::text[]) AND indexname NOT LIKE '%_pkey'",
+            " AND tablename = ANY($1::text[])"
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint)",  # keys and uniques stay
             list(_PG_INDEXED),
         )
         for row in indexes:

@@ -23,6 +23,7 @@ from importlib import resources
 
 from bot.storage._base import StorageBase
 from bot.storage._driver import Row, Tx
+from bot.storage._postgres import PgTx
 
 STOPPED = ("abandoned", "cancelled", "expired")
 # Every delta is also kept under this start day, summed over start days: "all time" reads a few
@@ -315,11 +316,15 @@ TABLES = tuple(_UPSERT)
 
 async def rebuild(tx: Tx, dialect: str) -> None:
     """Replace every rollup row by a build from the stored rows, inside the caller's transaction."""
-    for table in TABLES:
-        await tx.execute(f"DELETE FROM {table}")
+    statements = [f"DELETE FROM {table}" for table in TABLES]
     for statement in build_sql(dialect).split(";\n"):
         sql = _strip_comments(statement).strip().rstrip(";")
         if sql:
+            statements.append(sql)
+    for sql in statements:
+        if isinstance(tx, PgTx):
+            await tx._conn.execute(sql, timeout=_BUILD_TIMEOUT)  # minutes at a million results
+        else:
             await tx.execute(sql)
 
 
@@ -328,15 +333,38 @@ def _strip_comments(sql: str) -> str:
 
 
 def build_sql(dialect: str) -> str:
-    """Migration 0005's build section: the rollups of every stored row, from scratch."""
+    """Migration 0005's build: the rollups of every stored row, from scratch."""
     folder = resources.files("bot.storage.migrations")
     if dialect == "postgresql":
-        folder = folder / "postgresql"
+        return (folder / "postgresql" / "0005_stats_rollups.build.sql").read_text(encoding="utf-8")
     text = (folder / "0005_stats_rollups.sql").read_text(encoding="utf-8")
     return text[text.index("-- build:") :]
 
 
+_BUILD_TIMEOUT = 6 * 3600.0
+_BUILD_LOCK = 0x0CA4EE4B05  # ours alone: one process builds, the others wait and find it built
+_MISSING = (
+    "SELECT (SELECT count(*) FROM (SELECT 1 FROM stats_funnel LIMIT 1) AS f) AS built,"
+    " (SELECT count(*) FROM (SELECT 1 FROM quiz_sessions WHERE guild_id IS NOT NULL LIMIT 1) AS s) AS owed"
+)
+
+
 class RollupTables(StorageBase):
+    async def open(self) -> None:
+        """PostgreSQL: build the rollups once after migration 0005 if quizzes are stored and none are
+        (SQLite's migration builds them itself: it has no statement timeout to run into)."""
+        await super().open()
+        if not self.is_postgres:
+            return
+        async with self._tx() as tx:
+            rows = await tx.execute_fetchall(_MISSING)
+            if rows[0]["built"] or not rows[0]["owed"]:
+                return
+            await tx.execute_fetchall("SELECT pg_advisory_xact_lock(?)", (_BUILD_LOCK,))
+            rows = await tx.execute_fetchall(_MISSING)  # another process may have built them meanwhile
+            if not rows[0]["built"]:
+                await rebuild(tx, self.dialect.name)
+
     async def rebuild_rollups(self) -> None:
         """Build the rollups from scratch (after a bulk load that bypassed storage's methods)."""
         async with self._tx() as tx:
