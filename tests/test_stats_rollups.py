@@ -169,3 +169,61 @@ def test_history_of_an_unfinished_session_is_active_until_it_stops(hours: int) -
         else Counter({(1, "active", day): 1, (1, "active", end): -1, (1, "expired", end): 1})
     )
     assert history([stopped]) == expected
+
+
+async def _one_quiz_each(storage: Storage) -> None:
+    for user, guild in ((1, 11), (2, 11), (3, 22)):
+        s = await storage.start_session(
+            user_id=user, guild_id=guild, origin_channel_id=None, quiz_version="v1", mode="dm", now=T0
+        )
+        await storage.complete_session(
+            s.id,
+            expect_position=0,
+            position=1,
+            answer=("q0", "o1"),
+            outcome="ml",
+            fit_ai=10,
+            fit_ml=90,
+            content_version="c",
+            now=T0 + 60,
+        )
+    await storage.start_session(
+        user_id=4, guild_id=22, origin_channel_id=None, quiz_version="v1", mode="dm", now=T0 + HOUR
+    )
+
+
+async def test_an_existing_sqlite_database_gets_its_rollups_from_the_migration(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "old.sqlite3")
+    await storage.open()
+    await _one_quiz_each(storage)
+    expected = await _rollups(storage)
+    # Back to the schema before 0005 (and 0008 after it), quizzes kept.
+    await storage.db.executescript(
+        "DROP TABLE stats_funnel; DROP TABLE stats_results; DROP TABLE stats_answers; DROP TABLE leases;"
+        " DELETE FROM schema_version WHERE version >= 5;"
+    )
+    await storage.close()
+    storage = Storage(tmp_path / "old.sqlite3")
+    await storage.open()
+    try:
+        assert await storage.schema_version() >= 5
+        assert await _rollups(storage) == expected and expected["stats_answers"]
+    finally:
+        await storage.close()
+
+
+async def test_an_existing_postgresql_database_gets_its_rollups_built_at_open(postgres_url: str) -> None:
+    storage = Storage(postgres_url)
+    await storage.open()
+    await _one_quiz_each(storage)
+    expected = await _rollups(storage)
+    async with storage._tx() as tx:  # as migration 0005 leaves a database that already held quizzes
+        for table in TABLES:
+            await tx.execute(f"DELETE FROM {table}")
+    await storage.close()
+    storage = Storage(postgres_url)
+    await storage.open()
+    try:
+        assert await _rollups(storage) == expected and expected["stats_answers"]
+    finally:
+        await storage.close()
