@@ -3,6 +3,8 @@
 Both ends are opened as careerbot storage first, so both carry the same migrations. The source is read
 in one snapshot, in batches; the target is written in one transaction, so a failed copy leaves it as it
 was. The copy is then checked: each table's row count, and a digest of its rows, equal on both sides.
+The statistics rollups are derived rows: the target's are rebuilt from what was copied, in the same
+transaction.
 """
 
 from __future__ import annotations

@@ -10,7 +10,10 @@ A write never patches the rollups by hand: the member's rows are read before and
 member's whole history of representative sessions is derived from them both times, and the
 difference is applied. Only a member's status changes move it (starting, completing, stopping,
 expiring, deletion); an answer to an active session changes nothing, so clicks pay nothing.
-The same history, written in SQL, builds the rollups from scratch (migration 0005, ``rebuild``).
+The same history, written in SQL, builds the rollups from scratch: SQLite's migration 0005 runs it,
+PostgreSQL's runs at the first open after it (no client statement timeout), ``rebuild`` on demand.
+Every delta is kept twice, by its start day and summed over start days (for "all time"); housekeeping
+compacts rows no figure can reach any more (``compact``).
 """
 
 from __future__ import annotations
