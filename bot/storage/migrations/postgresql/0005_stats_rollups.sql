@@ -1,4 +1,5 @@
--- PostgreSQL twin of ../0005_stats_rollups.sql. Moderators' statistics as rollups kept by every write (bot/storage/_rollups.py holds the rules).
+-- PostgreSQL twin of ../0005_stats_rollups.sql (its keys carry n, so a summary is an index-only scan,
+-- as SQLite's WITHOUT ROWID tables give). Moderators' statistics as rollups kept by every write (bot/storage/_rollups.py holds the rules).
 -- Each member counts once per guild, by a representative session (their latest completed one, else
 -- their latest). Rows are deltas: n members from UTC day ``change_day`` on, for representative
 -- sessions that started on UTC day ``start_day`` (days are epoch seconds / 86400, floored). The
@@ -13,7 +14,7 @@ CREATE TABLE stats_funnel (
     quiz_version TEXT    NOT NULL,
     position     BIGINT NOT NULL,              -- where a stopped session stood; -1 otherwise
     n            BIGINT NOT NULL,
-    PRIMARY KEY (guild_id, start_day, change_day, status, quiz_version, position)
+    PRIMARY KEY (guild_id, start_day, change_day, status, quiz_version, position) INCLUDE (n)
 );
 
 CREATE TABLE stats_results (
@@ -24,7 +25,7 @@ CREATE TABLE stats_results (
     outcome      TEXT    NOT NULL,
     minutes      BIGINT NOT NULL,              -- whole minutes from start to result, for the median
     n            BIGINT NOT NULL,
-    PRIMARY KEY (guild_id, start_day, change_day, week_day, outcome, minutes)
+    PRIMARY KEY (guild_id, start_day, change_day, week_day, outcome, minutes) INCLUDE (n)
 );
 
 CREATE TABLE stats_answers (
@@ -35,7 +36,7 @@ CREATE TABLE stats_answers (
     option_id    TEXT    NOT NULL,
     position     BIGINT NOT NULL,              -- the session's final position: later answers were dropped
     n            BIGINT NOT NULL,
-    PRIMARY KEY (guild_id, start_day, change_day, question_id, option_id, position)
+    PRIMARY KEY (guild_id, start_day, change_day, question_id, option_id, position) INCLUDE (n)
 );
 
 -- The build for a database that already holds quizzes is in 0005_stats_rollups.build.sql: Storage.open
