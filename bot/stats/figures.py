@@ -109,7 +109,7 @@ class Summary:
     period: Period
     k: int
     since: float | None
-    takers: Cell  # distinct members who started a session in the period
+    takers: Cell  # members counted: those whose representative session started in the period
     funnel: dict[Stage, Cell]  # FUNNEL_STAGES; parts partition "started" (members, by representative session)
     completion_rate: float | None  # completed / started members; None if either is hidden
     median_minutes: float | None  # median start-to-result time of members' latest results; None if < k
