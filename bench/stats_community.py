@@ -96,6 +96,7 @@ def seed(
 async def _audit_all(path: Path, quiz: Quiz, now: float) -> dict[str, Audit]:
     storage = Storage(path)
     await storage.open()
+    await storage.rebuild_rollups()  # seeded behind storage's back: build the rollups from the rows
     reader = await storage.open_reader()
     try:
         return {p: await audit(reader, guild_id=GUILD, period=p, now=now, k=K, quiz=quiz) for p in PERIODS}

@@ -26,6 +26,7 @@ async def sweep(storage: Storage, settings: Settings, now: float) -> Swept:
         purged_sessions=await storage.purge_sessions(now),
         deleted_guilds=await storage.delete_departed_guilds(now - settings.guild_grace_days * DAY),
     )
+    await storage.compact_rollups(now)  # statistics rollups: old rows no figure can reach any more
     if swept.purged_questions or swept.purged_sessions or swept.deleted_guilds:
         await storage.erase_traces()  # deleted means gone from the files too
     else:

@@ -16,6 +16,8 @@ from fakediscord.permissions import MANAGE_GUILD
 from tests.conftest import BotRunner
 from tests.quiz_paths import AI_PATH, HYBRID_PATH, ML_PATH, answer_all
 
+BOTH_BACKENDS = True  # the runner fixture runs each test on SQLite and on PostgreSQL
+
 
 def png_ok(data: bytes) -> bool:
     return data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24])[0] > 100

@@ -10,16 +10,19 @@ import asyncio
 import csv
 import io
 import json
-import sqlite3
 import struct
 from pathlib import Path
 from typing import Any
 
 from bot.stats.charts import CHART_DATA_KEY
+from bot.storage import Storage
+from bot.storage._rollups import rebuild
 from fakediscord import FakeDiscord
 from fakediscord.interactions import InteractionResult
 from tests.conftest import BotRunner
-from tests.quiz_paths import AI_PATH, HYBRID_PATH, ML_PATH, answer_all, nav_id
+from tests.quiz_paths import AI_PATH, HYBRID_PATH, ML_PATH, answer_all, db_rows, nav_id
+
+BOTH_BACKENDS = True  # the runner fixture runs each test on SQLite and on PostgreSQL
 
 WEEK = 7 * 86400.0
 WEEKS = "Finished per week (week starting; weeks with none left out)"
@@ -139,21 +142,26 @@ async def test_fourteen_started_totals_parts_and_rows_agree(fake: FakeDiscord, r
     assert (rows["started"], rows["completed"], rows["active"]) == ("14", "13", "1")
 
 
-def _shift_back(db_path: Path, seconds: float) -> None:
-    """Move the whole history back in time, as if it had happened last week (the bot is stopped)."""
-    con = sqlite3.connect(db_path)
-    with con:
-        con.execute(
-            "UPDATE quiz_sessions SET started_at = started_at - ?, updated_at = updated_at - ?,"
-            " finished_at = finished_at - ?",
-            (seconds, seconds, seconds),
-        )
-        con.execute("UPDATE quiz_answers SET answered_at = answered_at - ?", (seconds,))
-        con.execute(
-            "UPDATE quiz_results SET started_at = started_at - ?, completed_at = completed_at - ?",
-            (seconds, seconds),
-        )
-    con.close()
+async def _shift_back(database: Path | str, seconds: float) -> None:
+    """Move the whole history back in time, as if it had happened last week (the bot is stopped).
+    The rollups are rebuilt from the moved rows, as the history they would have had."""
+    storage = Storage(database)
+    await storage.open()
+    try:
+        async with storage._tx() as tx:
+            await tx.execute(
+                "UPDATE quiz_sessions SET started_at = started_at - ?, updated_at = updated_at - ?,"
+                " finished_at = finished_at - ?",
+                (seconds, seconds, seconds),
+            )
+            await tx.execute("UPDATE quiz_answers SET answered_at = answered_at - ?", (seconds,))
+            await tx.execute(
+                "UPDATE quiz_results SET started_at = started_at - ?, completed_at = completed_at - ?",
+                (seconds, seconds),
+            )
+            await rebuild(tx, storage.dialect.name)
+    finally:
+        await storage.close()
 
 
 async def test_a_member_finishing_between_two_summaries_changes_nothing(
@@ -163,7 +171,7 @@ async def test_a_member_finishing_between_two_summaries_changes_nothing(
     await runner.start()
     await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members, SEVEN, strict=False)))
     await runner.stop()
-    _shift_back(runner.db_path, WEEK)  # the seven finished last week
+    await _shift_back(runner.db_path, WEEK)  # the seven finished last week
     await runner.start()  # default STATS_UP_TO=last-week
     before = await view(fake, mod, guild)
     assert "Members started: **7**" in before[0]["description"]
@@ -171,9 +179,9 @@ async def test_a_member_finishing_between_two_summaries_changes_nothing(
 
     late = members[7]
     await take(fake, guild, late, HYBRID_PATH)
-    con = sqlite3.connect(runner.db_path)
-    assert con.execute("SELECT count(*) FROM quiz_results WHERE user_id = ?", (late.id,)).fetchone() == (1,)
-    con.close()
+    assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_results WHERE user_id = ?", (late.id,)) == [
+        (1,)
+    ]
     await runner.restart()  # a fresh StatsService: nothing is served from a cache
     after = await view(fake, mod, guild)
     assert after == before  # embed, every chart bar and every CSV cell: nothing about them shows
@@ -186,7 +194,7 @@ async def test_summary_leads_with_change_and_names_where_members_stop(
     await runner.start(stats_up_to="now")
     await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members, SEVEN, strict=False)))
     await runner.stop()
-    _shift_back(runner.db_path, 10 * 86400.0)  # these seven took it 10 days ago: the previous 7 days
+    await _shift_back(runner.db_path, 10 * 86400.0)  # these seven took it 10 days ago: the previous 7 days
     await runner.start(stats_up_to="now")
     await asyncio.gather(*(take(fake, guild, m, AI_PATH) for m in members[7:11]))
     await fake.invoke(members[11], "careerquiz", guild=guild)  # one cancels at the third question

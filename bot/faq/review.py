@@ -150,7 +150,8 @@ async def faq_votes(
     """(entry_id, 👍, 👎) per entry, over votes last cast or changed in [since, until], in this guild."""
     rows = await _rows(
         db,
-        "SELECT entry_id, sum(vote = 1), sum(vote = -1) FROM faq_feedback WHERE guild_id = :guild"
+        "SELECT entry_id, sum(CASE WHEN vote = 1 THEN 1 ELSE 0 END), sum(CASE WHEN vote = -1 THEN 1 ELSE 0 END)"
+        " FROM faq_feedback WHERE guild_id = :guild"
         " AND updated_at >= :since AND updated_at <= :until GROUP BY entry_id ORDER BY entry_id",
         {"guild": guild_id, "since": -math.inf if since is None else since, "until": until},
     )

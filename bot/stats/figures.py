@@ -1,17 +1,26 @@
 """Moderators' aggregate statistics: SQL aggregates, small-group suppression, CSV export and charts.
 
-Nothing here imports discord. Every query runs on the read-only connection it is given, is
-parameterised, and returns aggregated rows only (GROUP BY on the 0002 covering indexes).
+Nothing here imports discord. Every query runs on the read-only reader it is given (SQLite's reader
+connection or PostgreSQL's read-only transaction), is parameterised, and reads only the rollups that
+storage keeps on every write (migration 0005, ``bot/storage/_rollups.py``): aggregated rows, never a
+member's.
 
-Counting: each member counts once. A member's *representative session* in the period is their
-latest completed session started in the period, else their latest session started in the period.
-The funnel is the status of that session (so its stages partition the members who started), the
-outcome split, weekly trend, quiz versions and answer distributions are over the results of those
-completed sessions (each member's latest result), and the drop-off is where those that stopped
-(abandoned, cancelled, expired) stood. The period is applied to when a session *started*, so the
-funnel's "completed" is exactly the outcome split's total. Weeks are ISO weeks (Monday, UTC) of each
-member's latest result; every week of the period is listed, empty ones too, and nothing finer than a
-week ever leaves this module.
+Counting: each member counts once per guild, by their *representative session*: their latest
+completed session, else their latest session (over all their sessions in the guild, as they stood
+at the cut-off). A period holds the members whose representative session *started* in it, so a
+member who finished 20 days ago and began a retake yesterday counts in the 30 days as completed and
+not in the 7 days (their latest activity that counts is the finished one). The funnel is the status
+of that session (so its stages partition the members counted), the outcome split, weekly trend, quiz
+versions, median time and answer distributions are over the results of those completed sessions
+(each member's latest result), and the drop-off is where those that stopped (abandoned, cancelled,
+expired) stood. The funnel's "completed" is exactly the outcome split's total.
+
+Time is in whole UTC days. Figures stop at the end of the day holding the cut-off (the day before,
+when the cut-off is a midnight, as with STATS_UP_TO=last-week): every change made later, a session
+finishing or a member retaking, is not seen yet. A period of N days is the N days up to that one;
+"all" has no first day. The median is over whole minutes from start to result. Weeks are ISO weeks
+(Monday, UTC) of each member's latest result; only weeks with finishers are listed, and nothing
+finer than a week ever leaves this module.
 
 Suppression (``k`` from settings, k >= 2; k = 1 hides nothing) applies to *sensitive* counts:
 outcomes and answers, which can single a member out. Activity counts (started, finished, still
@@ -41,12 +50,12 @@ member ids, and retention purges of the questions take their text out of it too.
 from __future__ import annotations
 
 import math
-import sqlite3
+import re
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -54,6 +63,8 @@ import aiosqlite
 from bot.content import Quiz
 from bot.stats.suppression import Cell, Group, _determined, _leaky, _make_cells, hidden_cells
 from bot.stats.types import FUNNEL_PARTS, FUNNEL_STAGES, OUTCOMES, STOPPED, Outcome, Period, Stage
+from bot.storage._driver import Tx
+from bot.storage._rollups import ALL_TIME
 
 _PERIOD_DAYS: dict[Period, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 DAY = 86400.0
@@ -72,9 +83,10 @@ SUPPRESSED_NOTE = (
 
 
 def period_start(period: Period, now: float) -> float | None:
-    """Start of the period as epoch seconds; None for "all"."""
-    days = _PERIOD_DAYS[period]
-    return None if days is None else now - days * DAY
+    """Start of the period as epoch seconds (midnight UTC of its first day); None for "all"."""
+    if _PERIOD_DAYS[period] is None:
+        return None
+    return _window(period, now)[0] * DAY
 
 
 # ---------------------------------------------------------------- summary model
@@ -97,7 +109,7 @@ class Summary:
     period: Period
     k: int
     since: float | None
-    takers: Cell  # distinct members who started a session in the period
+    takers: Cell  # members counted: those whose representative session started in the period
     funnel: dict[Stage, Cell]  # FUNNEL_STAGES; parts partition "started" (members, by representative session)
     completion_rate: float | None  # completed / started members; None if either is hidden
     median_minutes: float | None  # median start-to-result time of members' latest results; None if < k
@@ -109,69 +121,39 @@ class Summary:
 
 # ---------------------------------------------------------------- queries
 
-# One session per member. SQLite fills bare columns (id, status, quiz_version) from the row holding
-# the max(), a documented guarantee for a single min()/max() aggregate. Completed sessions rank
-# above every start time (1e10 s is the year 2286), so the latest completed one wins, else the latest.
-# A session that finished after :now is shown as it stood at :now (active): with STATS_UP_TO at the
-# start of the week, a member finishing this week changes nothing a moderator can see until next week.
-_REP_SESSIONS = """
-    SELECT id, status, quiz_version, max((status = 'completed') * 1e10 + started_at) AS _rank
-    FROM (
-        SELECT id, user_id, quiz_version, started_at,
-               CASE WHEN finished_at > :now THEN 'active' ELSE status END AS status
-        FROM quiz_sessions
-        WHERE guild_id = :guild AND started_at >= :since AND started_at <= :now
-    )
-    GROUP BY user_id
+# The rollups (migration 0005, bot/storage/_rollups.py) hold each member's representative session as
+# deltas by the day it started and the day each change took effect: the figures at the end of day
+# :end for a period are a sum over start days in it and change days up to :end; "all time" reads the
+# rows kept summed over start days (start day -2). Each query reads one guild's range of a primary
+# key: bounded by days and answer options, not by how many results are stored.
+_FUNNEL_SQL = """
+    SELECT status, quiz_version, position, CAST(sum(n) AS BIGINT) AS n FROM stats_funnel
+    WHERE guild_id = :guild AND start_day >= :first AND start_day <= :last AND change_day <= :end
+    GROUP BY status, quiz_version, position
 """
-
-# Members' latest results in the period: exactly the completed representative sessions above.
-_REP_RESULTS = """
-    SELECT session_id, outcome, completed_at, completed_at - started_at AS secs, max(started_at) AS _latest
-    FROM quiz_results
-    WHERE guild_id = :guild AND started_at >= :since AND started_at <= :now AND completed_at <= :now
-    GROUP BY user_id
+_RESULTS_SQL = """
+    SELECT week_day, outcome, minutes, CAST(sum(n) AS BIGINT) AS n FROM stats_results
+    WHERE guild_id = :guild AND start_day >= :first AND start_day <= :last AND change_day <= :end
+    GROUP BY week_day, outcome, minutes
 """
-
-_SESSIONS_SQL = f"""
-    WITH rep AS ({_REP_SESSIONS})
-    SELECT rep.status, rep.quiz_version, s.position, count(*)
-    FROM rep LEFT JOIN quiz_sessions AS s
-        ON s.id = rep.id AND rep.status IN ('abandoned', 'cancelled', 'expired')
-    GROUP BY rep.status, rep.quiz_version, s.position
-"""
-
-_WEEKS_SQL = f"""
-    WITH rep AS ({_REP_RESULTS})
-    SELECT date(completed_at, 'unixepoch', 'weekday 0', '-6 days') AS week, outcome, count(*)
-    FROM rep GROUP BY week, outcome
-"""
-
-_MEDIAN_SQL = f"""
-    WITH rep AS ({_REP_RESULTS})
-    SELECT avg(secs) FROM (SELECT secs FROM rep ORDER BY secs LIMIT :take OFFSET :skip)
-"""
-
-# Grouped by the session's final position too, so the caller can keep only answers inside the final
+# Grouped by the session's final position too, so the caller keeps only answers inside the final
 # sequence (question index < position): a completed session may still hold tie-break answers it
-# dropped by going Back and changing an answer. CROSS JOIN keeps rep outermost: one range read of
-# each session's answers (a join on a question table made SQLite rescan rep once per question).
-_ANSWERS_SQL = f"""
-    WITH rep AS ({_REP_RESULTS})
-    SELECT a.question_id, a.option_id, s.position, count(*)
-    FROM rep
-    CROSS JOIN quiz_sessions AS s ON s.id = rep.session_id
-    CROSS JOIN quiz_answers AS a ON a.session_id = rep.session_id
-    GROUP BY a.question_id, a.option_id, s.position
+# dropped by going Back and changing an answer.
+_ANSWERS_SQL = """
+    SELECT question_id, option_id, position, CAST(sum(n) AS BIGINT) AS n FROM stats_answers
+    WHERE guild_id = :guild AND start_day >= :first AND start_day <= :last AND change_day <= :end
+    GROUP BY question_id, option_id, position
 """
 
-_FIRST_START_SQL = "SELECT min(started_at) FROM quiz_sessions WHERE guild_id = :guild"
+Reader = aiosqlite.Connection | Tx
+_NAMED = re.compile(r"(?<!:):([a-z_]+)")
 
 
 @asynccontextmanager
-async def _snapshot(db: aiosqlite.Connection) -> AsyncIterator[None]:
-    """One read transaction, so every query of a summary sees the same WAL snapshot."""
-    if db.in_transaction:
+async def _snapshot(db: Reader) -> AsyncIterator[None]:
+    """One read transaction, so every query of a summary sees the same snapshot (PostgreSQL: the
+    caller's read-only repeatable-read transaction already is one)."""
+    if not isinstance(db, aiosqlite.Connection) or db.in_transaction:
         yield
         return
     await db.execute("BEGIN")
@@ -181,9 +163,13 @@ async def _snapshot(db: aiosqlite.Connection) -> AsyncIterator[None]:
         await db.execute("COMMIT")  # a read transaction: this only releases the snapshot
 
 
-async def _rows(db: aiosqlite.Connection, sql: str, params: Mapping[str, Any]) -> list[sqlite3.Row]:
-    async with db.execute(sql, params) as cur:
-        return list(await cur.fetchall())
+async def _rows(db: Reader, sql: str, params: Mapping[str, Any]) -> list[Any]:
+    """Run a query written with :named parameters on either backend's reader."""
+    if isinstance(db, aiosqlite.Connection):
+        async with db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+    names = _NAMED.findall(sql)
+    return await db.execute_fetchall(_NAMED.sub("?", sql), [params[name] for name in names])
 
 
 @dataclass
@@ -195,35 +181,69 @@ class _Raw:
     versions: Counter[str] = field(default_factory=Counter)  # version -> latest results
     weekly: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     answers: Counter[tuple[str, str]] = field(default_factory=Counter)
-    first_start: float | None = None
+    minutes: Counter[int] = field(default_factory=Counter)  # whole minutes to the result -> members
 
 
-async def _load(db: aiosqlite.Connection, params: Mapping[str, Any], quiz: Quiz) -> _Raw:
+def _monday(day: int) -> str:
+    return (date(1970, 1, 1) + timedelta(days=day)).isoformat()
+
+
+async def _load(db: Reader, params: Mapping[str, Any], quiz: Quiz) -> _Raw:
     raw = _Raw()
-    for status, version, position, n in await _rows(db, _SESSIONS_SQL, params):
+    for status, version, position, n in await _rows(db, _FUNNEL_SQL, params):
+        if not n:
+            continue
         raw.status[status] += n
         if status == "completed":
             raw.versions[version] += n
         else:
             raw.versions[version] += 0  # listed with 0 so a listed version implies nothing
-        if position is not None:
+        if status in STOPPED:
             raw.stopped_at[position] += n
-    for week, outcome, n in await _rows(db, _WEEKS_SQL, params):
-        raw.weekly[week][outcome] += n
+    for monday, outcome, minutes, n in await _rows(db, _RESULTS_SQL, params):
+        if n:
+            raw.weekly[_monday(monday)][outcome] += n
+            raw.minutes[minutes] += n
     index = {q.id: i for i, q in enumerate(quiz.all_questions)}
     for question_id, option_id, position, n in await _rows(db, _ANSWERS_SQL, params):
-        if index.get(question_id, position) < position:
+        if n and index.get(question_id, position) < position:
             raw.answers[question_id, option_id] += n
-    (first,) = (await _rows(db, _FIRST_START_SQL, params))[0]
-    raw.first_start = first
     return raw
 
 
-async def _median_minutes(db: aiosqlite.Connection, params: Mapping[str, Any], n: int) -> float | None:
+def _median_minutes(minutes: Counter[int]) -> float | None:
+    """Median of whole minutes from start to result (the middle two averaged)."""
+    n = sum(minutes.values())
     if n == 0:
         return None
-    rows = await _rows(db, _MEDIAN_SQL, {**params, "take": 2 - n % 2, "skip": (n - 1) // 2})
-    return None if rows[0][0] is None else round(rows[0][0] / 60, 1)
+    ordered = sorted(minutes.items())
+
+    def at(i: int) -> int:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if i < seen:
+                return value
+        raise IndexError(i)
+
+    return round((at((n - 1) // 2) + at(n // 2)) / 2, 1)
+
+
+def _window(period: Period, now: float) -> tuple[int, int]:
+    """(first start day, end day) of a period whose figures stop at ``now``; first is ALL_TIME for "all".
+
+    Whole UTC days: the end day is the day holding ``now`` (the day before, when ``now`` is midnight,
+    as with STATS_UP_TO=last-week); a period of N days is the N days up to and including it."""
+    end = math.floor(now / DAY)
+    if end * DAY == now:
+        end -= 1
+    days = _PERIOD_DAYS[period]
+    return (ALL_TIME if days is None else end - days + 1, end)
+
+
+def _params(guild_id: int, period: Period, now: float) -> dict[str, Any]:
+    first, end = _window(period, now)
+    return {"guild": guild_id, "first": first, "last": ALL_TIME if first == ALL_TIME else end, "end": end}
 
 
 # ---------------------------------------------------------------- summary
@@ -235,7 +255,7 @@ def week_start(t: float) -> str:
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
-def _weeks(first: float | None, now: float, found: Iterable[str]) -> list[str]:
+def _weeks(found: Iterable[str]) -> list[str]:
     """The weeks in which someone finished. An empty week is left out: its total, 0, is an activity
     count shown anyway, so leaving it out tells nobody more than listing it as 0 would."""
     return sorted(set(found))
@@ -303,22 +323,17 @@ def _activity(table: _Table, quiz: Quiz) -> set[str]:
     }
 
 
-async def summary(
-    db: aiosqlite.Connection, *, guild_id: int, period: Period, now: float, k: int, quiz: Quiz
-) -> Summary:
+async def summary(db: Reader, *, guild_id: int, period: Period, now: float, k: int, quiz: Quiz) -> Summary:
     """A guild's figures for the period, suppressed for k.
 
-    ``db``: a connection from ``Storage.open_reader()``, one summary at a time on it (the queries
-    share one read transaction for a consistent snapshot). ``now`` bounds the period's end too.
+    ``db``: a connection from ``Storage.open_reader()`` (one summary at a time on it: the queries share
+    one read transaction), or a transaction from ``Storage.read_snapshot()``. ``now`` is the cut-off.
     """
     since = period_start(period, now)
-    params = {"guild": guild_id, "since": -math.inf if since is None else since, "now": now}
     async with _snapshot(db):
-        raw = await _load(db, params, quiz)
-        results = sum(sum(week.values()) for week in raw.weekly.values())
-        median = await _median_minutes(db, params, results) if raw.status["completed"] >= k else None
-    first = raw.first_start if since is None else since
-    weeks = _weeks(first if raw.status else None, now, raw.weekly)
+        raw = await _load(db, _params(guild_id, period, now), quiz)
+    median = _median_minutes(raw.minutes) if raw.status["completed"] >= k else None
+    weeks = _weeks(raw.weekly)
     table = _build(raw, quiz, weeks)
     hidden = hidden_cells(
         table.counts, table.groups, k, avoid={"funnel.completed"}, activity=_activity(table, quiz)
@@ -365,16 +380,11 @@ class Audit:
     pinned: int  # groups whose total and labels pin their hidden cells (must be 0)
 
 
-async def audit(
-    db: aiosqlite.Connection, *, guild_id: int, period: Period, now: float, k: int, quiz: Quiz
-) -> Audit:
+async def audit(db: Reader, *, guild_id: int, period: Period, now: float, k: int, quiz: Quiz) -> Audit:
     """The table ``summary`` suppresses, checked from scratch (for the benchmark and tests)."""
-    since = period_start(period, now)
-    params = {"guild": guild_id, "since": -math.inf if since is None else since, "now": now}
     async with _snapshot(db):
-        raw = await _load(db, params, quiz)
-    first = raw.first_start if since is None else since
-    table = _build(raw, quiz, _weeks(first if raw.status else None, now, raw.weekly))
+        raw = await _load(db, _params(guild_id, period, now), quiz)
+    table = _build(raw, quiz, _weeks(raw.weekly))
     hidden = hidden_cells(
         table.counts, table.groups, k, avoid={"funnel.completed"}, activity=_activity(table, quiz)
     )

@@ -2,21 +2,26 @@
 
 It owns where figures stop (the cut-off), the read-only connection they are read on, a cache that
 lasts until the cut-off moves, and the FAQ review. The cogs only translate its results.
+
+Reads are short: a summary is three range reads of the rollups. On SQLite they share one reader
+connection (one read transaction per summary, so a long reader never pins the WAL); on PostgreSQL each
+runs in its own read-only, repeatable-read transaction from the storage's read pool.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, cast
 
 import aiosqlite
 
 from bot.content import Quiz
-from bot.stats.figures import Summary, period_start, summary, week_start
+from bot.stats.figures import Reader, Summary, period_start, summary, week_start
 from bot.stats.suppression import Cell, suppress
 from bot.stats.types import Period
 from bot.storage import Storage
@@ -80,10 +85,17 @@ class StatsService:
         day = datetime.fromtimestamp(self.cutoff(), UTC).strftime("%d %b %Y")
         return f"Figures up to Monday {day}, 00:00 UTC; this week appears next Monday."
 
-    async def _db(self) -> aiosqlite.Connection:
-        if self._reader is None:
-            self._reader = await self._storage.open_reader()
-        return self._reader
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[Reader]:
+        """A reader for one summary: PostgreSQL's read pool, or the one SQLite reader, in turn."""
+        if self._storage.is_postgres:
+            async with self._storage.read_snapshot() as tx:
+                yield tx
+            return
+        async with self._lock:
+            if self._reader is None:
+                self._reader = await self._storage.open_reader()
+            yield self._reader
 
     async def summary(self, guild_id: int, period: Period) -> Summary:
         """The guild's summary, from cache while the cut-off has not moved."""
@@ -91,9 +103,9 @@ class StatsService:
         cached = self._cache.get((guild_id, period))
         if cached is not None and cached[0] == cutoff and now - cached[1] < CACHE_SECONDS:
             return cached[2]
-        async with self._lock:
+        async with self._reading() as db:
             result = await summary(
-                await self._db(), guild_id=guild_id, period=period, now=cutoff, k=self.k, quiz=self._quiz
+                db, guild_id=guild_id, period=period, now=cutoff, k=self.k, quiz=self._quiz
             )
         if len(self._cache) > 256:
             self._cache.clear()
@@ -118,10 +130,8 @@ class StatsService:
         cached = self._previous.get(key)
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
-        async with self._lock:
-            result = await summary(
-                await self._db(), guild_id=guild_id, period=period, now=since, k=self.k, quiz=self._quiz
-            )
+        async with self._reading() as db:
+            result = await summary(db, guild_id=guild_id, period=period, now=since, k=self.k, quiz=self._quiz)
         if len(self._previous) > 256:
             self._previous.clear()
         self._previous[key] = (now, result)
@@ -144,8 +154,9 @@ class StatsService:
 
         until = self.cutoff()
         since = period_start(period, until)
-        async with self._lock:
-            db = await self._db()
+        async with self._reading() as reader:
+            # faq_review's queries go through bot.stats._rows, which serves either backend's reader.
+            db = cast(Any, reader)
             groups = await faq_review.faq_queue(db, guild_id=guild_id, since=since, until=until, near=near)
             votes = await faq_review.faq_votes(db, guild_id=guild_id, since=since, until=until)
         items = [FaqItem(g.sample, self._count(g.count), g.closest_entry, g.kind) for g in groups]

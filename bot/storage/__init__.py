@@ -18,6 +18,7 @@ from bot.storage._copy import TableCopy, copy_database
 from bot.storage._erase import Erasure
 from bot.storage._lease import LeaseTables
 from bot.storage._quiz import QuizTables
+from bot.storage._rollups import RollupTables
 from bot.storage._rows import GuildSettings, MemberData, ResultRow, SessionRow
 from bot.storage._taught import TaughtTables
 
@@ -37,5 +38,5 @@ __all__ = [
 ]
 
 
-class Storage(Erasure, QuizTables, CommunityTables, TaughtTables, LeaseTables, StorageBase):
+class Storage(Erasure, QuizTables, CommunityTables, TaughtTables, RollupTables, LeaseTables, StorageBase):
     """The bot's storage: open it once at start-up, close it at shutdown."""

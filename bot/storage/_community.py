@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bot.storage import _rollups as rollups
 from bot.storage._large import GUILDS_WITH_DATA, LargeData
 from bot.storage._rows import _SETTINGS_COLUMNS, GuildSettings, MemberData
 
@@ -208,12 +209,19 @@ class CommunityTables(LargeData):
                 "SELECT guild_id, role_id FROM path_role_grants WHERE user_id = ?", (user_id,)
             )
             grants = [(int(r[0]), int(r[1])) for r in rows]
+            guilds = await db.execute_fetchall(
+                "SELECT DISTINCT guild_id FROM quiz_sessions WHERE user_id = ? AND guild_id IS NOT NULL",
+                (user_id,),
+            )
+            # Their share of the statistics goes in the same transaction, at every day it counted.
+            before = await rollups.read(db, {(int(g["guild_id"]), user_id) for g in guilds}, answers=True)
             # Answers and results go with their sessions (ON DELETE CASCADE).
             await db.execute("DELETE FROM quiz_results WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM quiz_sessions WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM faq_queries WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM faq_feedback WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM path_role_grants WHERE user_id = ?", (user_id,))
+            await rollups.apply(db, before)
         return grants
 
     # ------------------------------------------------------------ housekeeping
@@ -230,14 +238,20 @@ class CommunityTables(LargeData):
 
     async def purge_sessions(self, now: float) -> int:
         """Drop unfinished sessions past a guild's session retention (results are kept until forget)."""
+        where = (
+            "status != 'completed' AND guild_id IN"
+            " (SELECT guild_id FROM guild_settings WHERE session_retention_days IS NOT NULL)"
+            " AND updated_at < ? - 86400.0 * (SELECT session_retention_days FROM guild_settings g"
+            " WHERE g.guild_id = quiz_sessions.guild_id)"
+        )
         async with self._tx() as db:
-            cur = await db.execute(
-                "DELETE FROM quiz_sessions WHERE status != 'completed' AND guild_id IN"
-                " (SELECT guild_id FROM guild_settings WHERE session_retention_days IS NOT NULL)"
-                " AND updated_at < ? - 86400.0 * (SELECT session_retention_days FROM guild_settings g"
-                " WHERE g.guild_id = quiz_sessions.guild_id)",
-                (now,),
+            gone = await db.execute_fetchall(
+                f"SELECT DISTINCT guild_id, user_id FROM quiz_sessions WHERE {where}", (now,)
             )
+            pairs = {(int(r["guild_id"]), int(r["user_id"])) for r in gone}
+            before = await rollups.read(db, pairs)
+            cur = await db.execute(f"DELETE FROM quiz_sessions WHERE {where}", (now,))
+            await rollups.apply(db, before, await rollups.read(db, pairs))
             return cur.rowcount
 
     async def mark_guild_left(self, guild_id: int, left_at: float | None, now: float) -> None:

@@ -3,6 +3,8 @@
 Both ends are opened as careerbot storage first, so both carry the same migrations. The source is read
 in one snapshot, in batches; the target is written in one transaction, so a failed copy leaves it as it
 was. The copy is then checked: each table's row count, and a digest of its rows, equal on both sides.
+The statistics rollups are derived rows: the target's are rebuilt from what was copied, in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 from bot.storage._base import StorageBase, StorageError
 from bot.storage._postgres import PgTx
+from bot.storage._rollups import TABLES as ROLLUPS
+from bot.storage._rollups import rebuild
 
 BATCH = 5000
 # Parents before children (foreign keys); tables added by later migrations follow, by name.
@@ -36,7 +40,8 @@ async def tables(storage: StorageBase) -> list[str]:
         )
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    names = {str(r["name"]) for r in await storage._all(sql)} - {"schema_version"}
+    # The statistics rollups are derived rows: the copy rebuilds them from what it copied instead.
+    names = {str(r["name"]) for r in await storage._all(sql)} - {"schema_version", *ROLLUPS}
     return [t for t in _ORDER if t in names] + sorted(names - set(_ORDER))
 
 
@@ -150,6 +155,7 @@ async def copy_database(source: StorageBase, target: StorageBase, *, force: bool
                 for row in rows:
                     digest.add(columns, row)
                 await _insert(target, tx, table, columns, rows)
+        await rebuild(tx, target.dialect.name)
         if isinstance(tx, PgTx):
             # Rows came with their ids: move each identity past the largest, or the next insert collides.
             for r in await tx.execute_fetchall(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.storage import _rollups as rollups
 from bot.storage._base import StorageBase
 
 # Each batch is its own write transaction; 500 sessions (with their ~15 answers each, by cascade) stay
@@ -41,6 +42,10 @@ class LargeData(StorageBase):
     async def delete_guild_in_batches(self, guild_id: int) -> int:
         """Delete one server's rows a batch per transaction, releasing the writer in between."""
         deleted = 0
+        # The server's statistics go first, at once: nobody reads a departed server's figures, and a
+        # run cut short finishes its rows on the next pass.
+        async with self._tx() as db:
+            await rollups.drop_guild(db, guild_id)
         for table, key in _BATCHED:
             while True:
                 async with self._tx() as db:

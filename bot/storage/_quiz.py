@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot.storage import _rollups as rollups
 from bot.storage._base import StorageBase
 from bot.storage._rows import ResultRow, SessionRow, _result, _session
 
@@ -31,6 +32,7 @@ class QuizTables(StorageBase):
     ) -> SessionRow:
         """Open a new session; a member's previous active one becomes 'abandoned' in the same transaction."""
         async with self._tx(fast=True) as db:
+            before = await rollups.read_member(db, user_id=user_id)
             await db.execute(
                 "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?, finished_at = ?"
                 " WHERE user_id = ? AND status = 'active'",
@@ -41,6 +43,9 @@ class QuizTables(StorageBase):
                 " position, mode, started_at, updated_at) VALUES (?, ?, ?, ?, 'active', 0, ?, ?, ?) RETURNING *",
                 (user_id, guild_id, origin_channel_id, quiz_version, mode, now, now),
             )
+            new = rollups.Session(int(rows[0]["id"]), now, None, "active", 0, quiz_version, None, None, None)
+            pair = None if guild_id is None else (guild_id, user_id)
+            await rollups.apply(db, before, before.started(pair, new, now))
         row = _session(next(iter(rows)))
         assert row is not None
         return row
@@ -79,6 +84,8 @@ class QuizTables(StorageBase):
         (a double click racing itself), nothing is written and None is returned.
         """
         async with self._tx(fast=True) as db:
+            # An answer or Back while active moves no statistic; only a change of status does.
+            before = await rollups.read_member(db, session_id=session_id) if status != "active" else None
             rows = await db.execute_fetchall(
                 "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?,"
                 " finished_at = CASE WHEN ? = 'active' THEN NULL ELSE CAST(? AS DOUBLE PRECISION) END"
@@ -95,15 +102,21 @@ class QuizTables(StorageBase):
                     " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at",
                     (session_id, answer[0], answer[1], now),
                 )
+            if before is not None:
+                after = before.changed(session_id, status=status, finished_at=now, position=position)
+                await rollups.apply(db, before, after)
         return moved
 
     async def set_status(self, session_id: int, status: str, now: float) -> bool:
         async with self._tx(fast=True) as db:
+            before = await rollups.read_member(db, session_id=session_id)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET status = ?, updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'active'",
                 (status, now, now, session_id),
             )
+            if cur.rowcount == 1:
+                await rollups.apply(db, before, before.changed(session_id, status=status, finished_at=now))
             return cur.rowcount == 1
 
     async def set_session_message(
@@ -121,11 +134,19 @@ class QuizTables(StorageBase):
 
     async def expire_idle(self, idle_before: float, now: float) -> int:
         async with self._tx() as db:
+            idle = await db.execute_fetchall(
+                "SELECT guild_id, user_id FROM quiz_sessions"
+                " WHERE status = 'active' AND updated_at < ? AND guild_id IS NOT NULL",
+                (idle_before,),
+            )
+            pairs = {(int(r["guild_id"]), int(r["user_id"])) for r in idle}
+            before = await rollups.read(db, pairs)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET status = 'expired', finished_at = ?"
                 " WHERE status = 'active' AND updated_at < ?",
                 (now, idle_before),
             )
+            await rollups.apply(db, before, await rollups.read(db, pairs))
             return cur.rowcount
 
     async def complete_session(
@@ -143,6 +164,7 @@ class QuizTables(StorageBase):
     ) -> ResultRow | None:
         """Record the last answer, close the session and store its result in one transaction."""
         async with self._tx(fast=True) as db:
+            before = await rollups.read_member(db, session_id=session_id)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET position = ?, status = 'completed', updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'active' AND position = ?",
@@ -163,7 +185,19 @@ class QuizTables(StorageBase):
                 " WHERE id = ? RETURNING *",
                 (outcome, fit_ai, fit_ml, content_version, now, session_id),
             )
-            return _result(next(iter(rows), None))
+            result = _result(next(iter(rows), None))
+            if result is not None:
+                after = before.changed(
+                    session_id,
+                    status="completed",
+                    finished_at=now,
+                    position=position,
+                    outcome=outcome,
+                    result_started=result.started_at,
+                    completed_at=now,
+                )
+                await rollups.apply(db, before, after)
+            return result
 
     async def result_for_session(self, session_id: int) -> ResultRow | None:
         return _result(await self._one("SELECT * FROM quiz_results WHERE session_id = ?", (session_id,)))
