@@ -116,7 +116,7 @@ async def test_forget_reaches_the_next_summary_at_once(fake: FakeDiscord, runner
     await runner.start()
     await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members, SEVEN, strict=False)))
     await runner.stop()
-    _shift_back(Path(runner.db_path), WEEK)  # last week's: counted under the default STATS_UP_TO=last-week
+    await _shift_back(Path(runner.db_path), WEEK)  # last week's: counted under the default STATS_UP_TO=last-week
     await runner.start()
     before = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "all"})
     assert "Members started: **7**" in before.embeds[0]["description"]
@@ -147,7 +147,7 @@ async def test_empty_weeks_are_left_out_and_the_draw_is_both_paths(
     await runner.start(stats_up_to="now")
     await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members, early, strict=False)))
     await runner.stop()
-    _shift_back(Path(runner.db_path), 3 * WEEK)  # three weeks ago, then two weeks with nobody
+    await _shift_back(Path(runner.db_path), 3 * WEEK)  # three weeks ago, then two weeks with nobody
     await runner.start(stats_up_to="now")
     await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members[3:], late, strict=False)))
     res = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "all"})

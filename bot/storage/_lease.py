@@ -25,7 +25,9 @@ class LeaseTables(StorageBase):
             try:
                 await conn.fetchval("SELECT 1")  # still connected, so still holding the lock
                 return True
-            except pg.TRANSIENT:
+            except Exception:
+                # Any failure (even asyncpg's InternalClientError while the server's termination notice
+                # is still being read) means the lock can no longer be trusted.
                 self._exclusive.pop(name, None)
                 conn.terminate()
         assert self._url is not None
