@@ -1,23 +1,23 @@
-"""Score one question with the fitted models using numpy only (bot/faq/_fit.py fits them).
+"""Score one question with the fitted models in plain Python (bot/faq/_fit.py fits them).
 
 The analyzers reproduce scikit-learn's TfidfVectorizer (lowercase, token pattern \\b\\w\\w+\\b, word
 n-grams, char_wb n-grams padded with a space, sublinear tf x idf, L2 norm); tests compare the two.
-Scoring one short question this way also skips ~1 ms of per-call overhead in transform().
+Scoring one short question this way also skips ~1 ms of per-call overhead in transform(). The bot
+process needs no numpy (~16 MiB resident): a question touches a few hundred features with a few dozen
+weights each, and the arrays sit in the standard library's compact array type.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
+from array import array
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
-Floats = NDArray[np.float64]
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _SPACES = re.compile(r"\s\s+")
 
@@ -42,14 +42,30 @@ def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
     return out
 
 
+def read_fit(out: bytes) -> tuple[dict[str, list[str]], dict[str, array[Any]]]:
+    """bot/faq/_fit.py's output (dump()): its strings, and its arrays as array.array of the same type."""
+    head, _, body = out.partition(b"\n")
+    layout = json.loads(head)
+    arrays: dict[str, array[Any]] = {}
+    view, at = memoryview(body), 0
+    for name, code, length in layout["arrays"]:
+        values = array(code)
+        values.frombytes(view[at : at + length * values.itemsize])
+        at += length * values.itemsize
+        arrays[name] = values
+    if at != len(body):
+        raise ValueError(f"fit output has {len(body) - at} bytes more than its arrays")
+    return layout["strings"], arrays
+
+
 class Vectorizer:
     """A fitted TF-IDF vocabulary: text -> (feature indices, L2-normalised weights)."""
 
     def __init__(
-        self, terms: NDArray[np.str_], idf: Floats, analyze: Callable[[str], list[str]], offset: int = 0
+        self, terms: Sequence[str], idf: array[float], analyze: Callable[[str], list[str]], offset: int = 0
     ):
-        self.vocab: Mapping[str, int] = {str(t): i for i, t in enumerate(terms)}
-        self.idf = [float(v) for v in idf]
+        self.vocab: Mapping[str, int] = {t: i for i, t in enumerate(terms)}
+        self.idf = idf
         self.analyze = analyze
         self.offset = offset
 
@@ -66,25 +82,37 @@ class Vectorizer:
 
 
 class Linear:
-    """Several linear models' scores from one sparse question vector: one gather, one product."""
+    """Several linear models' scores from one sparse question vector.
 
-    def __init__(self, parts: list[Vectorizer], coefs: list[NDArray[Any]], biases: list[Floats]) -> None:
+    Weights are stored features as rows, non-zeros only (CSR: ``ptr[j]:ptr[j+1]`` slices ``classes``
+    and ``weights`` for feature j), float32 as fitted."""
+
+    def __init__(
+        self,
+        parts: list[Vectorizer],
+        sizes: list[int],
+        ptr: array[int],
+        classes: array[int],
+        weights: array[float],
+        bias: list[float],
+    ) -> None:
         self.parts = parts
-        self.sizes = [c.shape[0] for c in coefs]
-        # Features as rows; float32 halves the largest array (~3 MB) and moves no decision: rounding
-        # shifts a margin by ~1e-6 at most, against a softmax sharpness of 3.
-        self.weights: NDArray[np.float32] = np.ascontiguousarray(np.vstack(coefs).T, dtype=np.float32)
-        self.bias: Floats = np.concatenate(biases)
+        self.sizes = sizes
+        self.ptr, self.classes, self.weights = ptr, classes, weights
+        self.bias = bias
 
-    def scores(self, text: str) -> list[Floats]:
+    def scores(self, text: str) -> list[list[float]]:
         idx: list[int] = []
         vals: list[float] = []
         for part in self.parts:
-            i, v = part.encode(text)
-            idx += i
-            vals += v
-        out = self.bias.copy()
-        if idx:
-            out += np.asarray(vals) @ self.weights[idx]
-        bounds = np.cumsum([0, *self.sizes])
-        return [out[a:b] for a, b in itertools.pairwise(bounds)]
+            part_idx, part_vals = part.encode(text)
+            idx += part_idx
+            vals += part_vals
+        acc = [0.0] * len(self.bias)
+        ptr, classes, weights = self.ptr, self.classes, self.weights
+        for j, v in zip(idx, vals, strict=True):
+            lo, hi = ptr[j], ptr[j + 1]
+            for c, w in zip(classes[lo:hi], weights[lo:hi], strict=True):
+                acc[c] += v * w
+        out = [b + a for b, a in zip(self.bias, acc, strict=True)]
+        return [out[a:b] for a, b in itertools.pairwise(itertools.accumulate(self.sizes, initial=0))]
