@@ -3,8 +3,8 @@
 The analyzers reproduce scikit-learn's TfidfVectorizer (lowercase, token pattern \\b\\w\\w+\\b, word
 n-grams, char_wb n-grams padded with a space, sublinear tf x idf, L2 norm); tests compare the two.
 Scoring one short question this way also skips ~1 ms of per-call overhead in transform(). The bot
-process needs no numpy (~16 MiB resident): a question touches a few hundred features with a few dozen
-weights each, and the arrays sit in the standard library's compact array type.
+process needs no numpy (~16 MiB resident): a question touches a few hundred features, and the weights
+sit in the standard library's compact array type.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter, mul
 from typing import Any
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -84,21 +85,16 @@ class Vectorizer:
 class Linear:
     """Several linear models' scores from one sparse question vector.
 
-    Weights are stored features as rows, non-zeros only (CSR: ``ptr[j]:ptr[j+1]`` slices ``classes``
-    and ``weights`` for feature j), float32 as fitted."""
+    ``rows[c]`` holds class c's weight for every feature (float32, as fitted; both models' classes in
+    one list): a question's few hundred features are gathered from each row at C speed (itemgetter)
+    and summed, ~2x quicker than adding each feature's non-zero weights into the classes in Python."""
 
     def __init__(
-        self,
-        parts: list[Vectorizer],
-        sizes: list[int],
-        ptr: array[int],
-        classes: array[int],
-        weights: array[float],
-        bias: list[float],
-    ) -> None:
+        self, parts: list[Vectorizer], sizes: list[int], rows: list[array[float]], bias: list[float]
+    ):
         self.parts = parts
         self.sizes = sizes
-        self.ptr, self.classes, self.weights = ptr, classes, weights
+        self.rows = rows
         self.bias = bias
 
     def scores(self, text: str) -> list[list[float]]:
@@ -108,11 +104,11 @@ class Linear:
             part_idx, part_vals = part.encode(text)
             idx += part_idx
             vals += part_vals
-        acc = [0.0] * len(self.bias)
-        ptr, classes, weights = self.ptr, self.classes, self.weights
-        for j, v in zip(idx, vals, strict=True):
-            lo, hi = ptr[j], ptr[j + 1]
-            for c, w in zip(classes[lo:hi], weights[lo:hi], strict=True):
-                acc[c] += v * w
-        out = [b + a for b, a in zip(self.bias, acc, strict=True)]
+        if len(idx) > 1:
+            gather = itemgetter(*idx)
+            out = [b + sum(map(mul, vals, gather(row))) for b, row in zip(self.bias, self.rows, strict=True)]
+        elif idx:
+            out = [b + vals[0] * row[idx[0]] for b, row in zip(self.bias, self.rows, strict=True)]
+        else:
+            out = list(self.bias)
         return [out[a:b] for a, b in itertools.pairwise(itertools.accumulate(self.sizes, initial=0))]

@@ -50,7 +50,7 @@ def fit(
 ) -> dict[str, Any]:
     """texts are already clean(); entries[i] is None for "none" rows (no entry to choose); weights
     (default 1) let a server's taught examples count for more than one of ~1,300 rows."""
-    from scipy.sparse import csr_matrix, hstack
+    from scipy.sparse import hstack
 
     w = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
     words, chars, near = vectorizers()
@@ -73,10 +73,9 @@ def fit(
     for name, vec in (("words", words), ("chars", chars), ("near", near)):
         strings[f"{name}_terms"] = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
         arrays[f"{name}_idf"] = vec.idf_
-    # Both models' weights, features as rows, keeping only the non-zeros (about half): the bot adds
-    # each of a question's features' few weights into the classes' scores. float32 moves no decision:
+    # Both models' weights, one row per class (sections', then entries'). float32 moves no decision:
     # rounding shifts a margin by ~1e-6 at most, against a softmax sharpness of 3.
-    coef = csr_matrix(np.vstack([section_model.coef_, entry_model.coef_]).astype(np.float32).T)
+    coef = np.vstack([section_model.coef_, entry_model.coef_]).astype(np.float32)
     # An inverted index of the content words (word -> the rows holding it, with their weights): a
     # query touches a handful of words, and memory holds only the ~6,000 non-zeros.
     order = np.argsort(near_x.indices, kind="stable")
@@ -88,9 +87,7 @@ def fit(
     arrays.update(
         words_range=np.array(WORD_NGRAMS),
         chars_range=np.array(CHAR_NGRAMS),
-        coef_ptr=coef.indptr,
-        coef_class=coef.indices,
-        coef_data=coef.data,
+        coef=coef.ravel(),
         section_bias=section_model.intercept_,
         entry_bias=entry_model.intercept_,
         near_rows=np.repeat(np.arange(near_x.shape[0]), np.diff(near_x.indptr))[order],
@@ -102,7 +99,7 @@ def fit(
 
 # numpy dtype -> the bot's array type code (bot/faq/_encode.py, read_fit); native byte order, as
 # parent and child run on one machine.
-TYPECODES = {"f": np.float32, "d": np.float64, "i": np.int32, "B": np.uint8}
+TYPECODES = {"f": np.float32, "d": np.float64, "i": np.int32}
 
 
 def dump(fitted: dict[str, Any]) -> bytes:
@@ -111,8 +108,6 @@ def dump(fitted: dict[str, Any]) -> bytes:
     blobs: list[bytes] = []
     for name, values in fitted["arrays"].items():
         code = "f" if values.dtype == np.float32 else "d" if values.dtype.kind == "f" else "i"
-        if name == "coef_class" and values.max(initial=0) < 256:
-            code = "B"  # a class number (one per section and entry): a byte, not four
         data = np.ascontiguousarray(values, dtype=TYPECODES[code])
         layout.append((name, code, len(data)))
         blobs.append(data.tobytes())

@@ -107,14 +107,10 @@ def _model(out: bytes) -> _Model:
         s["chars_terms"], a["chars_idf"], partial(char_wb_ngrams, lo=c_lo, hi=c_hi), offset=len(words.vocab)
     )
     sizes = [len(s["section_classes"]), len(s["entry_classes"])]
-    linear = Linear(
-        [words, chars],
-        sizes,
-        a["coef_ptr"],
-        a["coef_class"],
-        a["coef_data"],
-        [*a["section_bias"], *a["entry_bias"]],
-    )
+    coef, features = a["coef"], len(words.vocab) + len(chars.vocab)
+    rows = [coef[c * features : (c + 1) * features] for c in range(sum(sizes))]
+    del a["coef"], coef  # the rows are copies: not kept twice
+    linear = Linear([words, chars], sizes, rows, [*a["section_bias"], *a["entry_bias"]])
     near = Vectorizer(s["near_terms"], a["near_idf"], partial(word_ngrams, lo=1, hi=1, stop=frozenset()))
     return _Model(
         linear,
@@ -165,7 +161,6 @@ class FaqRetriever:
         self._none = self._section_names.index(NONE_LABEL) if NONE_LABEL in self._section_names else -1
         self._near = m.near
         # An inverted index (content word -> the rows holding it, with their weights): see _fit.py.
-        self._near_count = len(m.near_labels)
         self._near_rows, self._near_data, self._near_ptr = m.near_rows, m.near_data, m.near_ptr
         self._near_labels = m.near_labels
         self._places = [tuple(clean(p).split()) for p in faq.places if clean(p)]
@@ -237,15 +232,17 @@ class FaqRetriever:
         idx, vals = self._near.encode(text)
         if not idx:
             return ()
-        sims = [0.0] * self._near_count
+        sims: dict[int, float] = {}  # only the rows sharing a word with the question
         for j, v in zip(idx, vals, strict=True):
             lo, hi = self._near_ptr[j], self._near_ptr[j + 1]
             for row, d in zip(self._near_rows[lo:hi], self._near_data[lo:hi], strict=True):
-                sims[row] += d * v  # a word is once per row
+                sims[row] = sims.get(row, 0.0) + d * v  # a word is once per row
         out: list[FaqEntry] = []
-        # Ties (equally near wordings) keep training-set order.
-        for i in sorted(range(self._near_count), key=lambda r: -sims[r]):
-            if sims[i] < NEAR_SIMILARITY or len(out) == limit:
+        # Nearest first; ties (equally near wordings) in training-set order.
+        for i in sorted(
+            (r for r, sim in sims.items() if sim >= NEAR_SIMILARITY), key=lambda r: (-sims[r], r)
+        ):
+            if len(out) == limit:
                 break
             entry = self._by_id[self._near_labels[i]]
             if entry not in out:
