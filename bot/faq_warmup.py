@@ -9,6 +9,9 @@ fall back to the content alone, and everything else waits for nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import gc
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,6 +25,14 @@ WARMING = "I'm still warming up my FAQ answers: please ask again in a few second
 UNAVAILABLE = (
     "FAQ answers are unavailable right now; the quiz and `/faq` topics still work. Please try later."
 )
+
+
+def release_freed_memory() -> None:
+    """Hand the memory the fit freed (the child's output, parsing buffers) back to the system: glibc
+    keeps freed blocks in the fitting thread's arena otherwise, ~2 MiB of idle RSS. No-op elsewhere."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 class FaqNotReady(Exception):
@@ -47,13 +58,18 @@ class WarmingFaq(FaqRetriever):
     async def warm(self) -> None:
         """Fit off the event loop; the bot keeps serving meanwhile. A failure is logged once."""
         try:
-            self._fitted = await asyncio.to_thread(self._fit, self.faq)
+            self._fitted = await asyncio.to_thread(self._fit_and_release)
             log.info("FAQ answerer ready")
         except Exception:
             self._failed = True
             log.exception("FAQ answerer could not be fitted; free-text questions get a polite refusal")
         finally:
             self._done.set()
+
+    def _fit_and_release(self) -> FaqRetriever:
+        fitted = self._fit(self.faq)
+        release_freed_memory()
+        return fitted
 
     async def wait_warm(self) -> None:
         await self._done.wait()

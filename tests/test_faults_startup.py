@@ -1,5 +1,6 @@
-"""The real process at start: no voice warnings, and matplotlib loads only with the first chart (numpy is
-loaded at start: the FAQ answerer scores with it)."""
+"""The real process at start: no voice warnings, and matplotlib loads only with the first chart. Nothing
+heavy the idle bot does not use is loaded: the FAQ answerer scores without numpy, a SQLite bot never
+loads asyncpg, and rapidfuzz waits for the first FAQ review (bench/startup.py prints what this saves)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,14 @@ async def test_start_is_quiet_and_charts_load_matplotlib_late(fake: FakeDiscord,
         assert not loaded(proc.pid, "matplotlib")
         # scikit-learn (and scipy) run only in the FAQ fit's child process, never in the bot's.
         assert not loaded(proc.pid, "sklearn") and not loaded(proc.pid, "scipy")
+        async with asyncio.timeout(60):
+            while "FAQ answerer" not in seen:  # fitted after READY: then the bot is idle
+                line = await proc.stderr.readline()
+                assert line, f"bot exited before the FAQ fit:\n{seen}"
+                seen += line.decode()
+        assert "FAQ answerer ready" in seen, seen
+        for package in ("numpy", "asyncpg", "rapidfuzz"):
+            assert not loaded(proc.pid, package), f"{package} is loaded in the idle bot"
         res = await fake.invoke(alice, "compare salary", guild=guild, timeout=30)
         assert res.attachments and res.attachments[0].data.startswith(b"\x89PNG")
         assert loaded(proc.pid, "matplotlib"), "the check sees matplotlib once a chart is drawn"

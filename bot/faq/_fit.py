@@ -2,13 +2,14 @@
 
 Importing scikit-learn costs ~90 MB of resident memory (scipy.stats comes with it), more than
 the whole answerer is allowed. So the bot never imports it: this child reads the training set as
-JSON on stdin, fits, and writes plain arrays (numpy .npz, allow_pickle off) on stdout; the bot
-scores with numpy alone (bot/faq/_encode.py). Nothing is stored on disk.
+JSON on stdin, fits, and writes on stdout one JSON line (the strings, and each array's name, type
+code and length) followed by the arrays' raw bytes, which the bot reads with the standard library's
+array module and scores in plain Python (bot/faq/_encode.py; no numpy there either, ~16 MiB).
+Nothing is pickled or stored on disk.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -67,36 +68,56 @@ def fit(
         )
         near_x = near.fit_transform([texts[i] for i in rows]).tocsr()
         section_model, entry_model = sections_fit.result(), entries_fit.result()
-    out: dict[str, Any] = {}
+    strings: dict[str, list[str]] = {}
+    arrays: dict[str, Any] = {}
     for name, vec in (("words", words), ("chars", chars), ("near", near)):
-        terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
-        out[f"{name}_terms"] = np.array(terms, dtype=str)
-        out[f"{name}_idf"] = vec.idf_
-    out.update(
+        strings[f"{name}_terms"] = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+        arrays[f"{name}_idf"] = vec.idf_
+    # Both models' weights, one row per class (sections', then entries'). float32 moves no decision:
+    # rounding shifts a margin by ~1e-6 at most, against a softmax sharpness of 3.
+    coef = np.vstack([section_model.coef_, entry_model.coef_]).astype(np.float32)
+    # An inverted index of the content words (word -> the rows holding it, with their weights): a
+    # query touches a handful of words, and memory holds only the ~6,000 non-zeros.
+    order = np.argsort(near_x.indices, kind="stable")
+    strings.update(
+        section_classes=[str(c) for c in section_model.classes_],
+        entry_classes=[str(c) for c in entry_model.classes_],
+        near_labels=[str(entries[i]) for i in rows],
+    )
+    arrays.update(
         words_range=np.array(WORD_NGRAMS),
         chars_range=np.array(CHAR_NGRAMS),
-        section_classes=np.array(section_model.classes_, dtype=str),
-        # float32: the bot scores in float32 anyway (bot/faq/_encode.py), and the base fit's arrays
-        # stay cached in the bot's memory for its lifetime.
-        section_coef=section_model.coef_.astype(np.float32),
+        coef=coef.ravel(),
         section_bias=section_model.intercept_,
-        entry_classes=np.array(entry_model.classes_, dtype=str),
-        entry_coef=entry_model.coef_.astype(np.float32),
         entry_bias=entry_model.intercept_,
-        near_data=near_x.data,
-        near_indices=near_x.indices,
-        near_indptr=near_x.indptr,
-        near_labels=np.array([entries[i] for i in rows], dtype=str),
+        near_rows=np.repeat(np.arange(near_x.shape[0]), np.diff(near_x.indptr))[order],
+        near_data=near_x.data[order],
+        near_ptr=np.searchsorted(near_x.indices[order], np.arange(len(near.vocabulary_) + 1)),
     )
-    return out
+    return {"strings": strings, "arrays": arrays}
+
+
+# numpy dtype -> the bot's array type code (bot/faq/_encode.py, read_fit); native byte order, as
+# parent and child run on one machine.
+TYPECODES = {"f": np.float32, "d": np.float64, "i": np.int32}
+
+
+def dump(fitted: dict[str, Any]) -> bytes:
+    """One JSON line (strings, and each array's name, type code and length), then the arrays' bytes."""
+    layout: list[tuple[str, str, int]] = []
+    blobs: list[bytes] = []
+    for name, values in fitted["arrays"].items():
+        code = "f" if values.dtype == np.float32 else "d" if values.dtype.kind == "f" else "i"
+        data = np.ascontiguousarray(values, dtype=TYPECODES[code])
+        layout.append((name, code, len(data)))
+        blobs.append(data.tobytes())
+    head = json.dumps({"strings": fitted["strings"], "arrays": layout}).encode()
+    return b"".join([head, b"\n", *blobs])
 
 
 def main() -> None:
     job = json.load(sys.stdin)
-    arrays = fit(job["texts"], job["sections"], job["entries"], job.get("weights"))
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    sys.stdout.buffer.write(buf.getvalue())
+    sys.stdout.buffer.write(dump(fit(job["texts"], job["sections"], job["entries"], job.get("weights"))))
 
 
 if __name__ == "__main__":

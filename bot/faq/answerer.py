@@ -9,22 +9,19 @@ and a server's taught examples): nothing pickled, nothing downloaded. See bench/
 
 from __future__ import annotations
 
-import functools
-import io
+import hashlib
 import json
+import math
 import subprocess
 import sys
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
 
 from bot.content import NONE_LABEL, Faq, FaqEntry
-from bot.faq._encode import Linear, Vectorizer, char_wb_ngrams, word_ngrams
+from bot.faq._encode import Linear, Vectorizer, char_wb_ngrams, read_fit, word_ngrams
 from bot.faq._text import clean, focus
 
 # Margins to 0..1 scores: softmax(margin * SHARPNESS). LinearSVC has no probabilities of its own.
@@ -40,7 +37,7 @@ FOCUS_WEIGHT = 0.5
 # A taught example counts as this many training rows: one moderator's correction among ~1,300 rows
 # must move the boundary for its neighbours, not only for its own exact wording.
 TAUGHT_WEIGHT = 3.0
-Floats = NDArray[np.float64]
+Floats = list[float]
 
 
 class TrainingFailed(RuntimeError):
@@ -76,9 +73,55 @@ def training_set(faq: Faq, extra: Iterable[tuple[str, str]] = ()) -> tuple[list[
 
 
 def _softmax(z: Floats) -> Floats:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    out: Floats = e / e.sum(axis=-1, keepdims=True)
-    return out
+    top = max(z)
+    e = [math.exp(x - top) for x in z]
+    total = sum(e)
+    return [x / total for x in e]
+
+
+def _argmax(values: Sequence[float]) -> int:
+    """The first index of the largest value (as numpy's argmax)."""
+    return max(range(len(values)), key=values.__getitem__)
+
+
+@dataclass(frozen=True)
+class _Model:
+    """What one fit leaves for scoring; shared by every answerer built from the same training set."""
+
+    linear: Linear
+    section_names: list[str]
+    entry_ids: list[str]
+    near: Vectorizer
+    near_rows: array[int]
+    near_data: array[float]
+    near_ptr: array[int]
+    near_labels: list[str]
+
+
+def _model(out: bytes) -> _Model:
+    """The scoring model from bot/faq/_fit.py's output (see there for what each part holds)."""
+    s, a = read_fit(out)
+    (w_lo, w_hi), (c_lo, c_hi) = a["words_range"], a["chars_range"]
+    words = Vectorizer(s["words_terms"], a["words_idf"], partial(word_ngrams, lo=w_lo, hi=w_hi))
+    chars = Vectorizer(
+        s["chars_terms"], a["chars_idf"], partial(char_wb_ngrams, lo=c_lo, hi=c_hi), offset=len(words.vocab)
+    )
+    sizes = [len(s["section_classes"]), len(s["entry_classes"])]
+    coef, features = a["coef"], len(words.vocab) + len(chars.vocab)
+    rows = [coef[c * features : (c + 1) * features] for c in range(sum(sizes))]
+    del a["coef"], coef  # the rows are copies: not kept twice
+    linear = Linear([words, chars], sizes, rows, [*a["section_bias"], *a["entry_bias"]])
+    near = Vectorizer(s["near_terms"], a["near_idf"], partial(word_ngrams, lo=1, hi=1, stop=frozenset()))
+    return _Model(
+        linear,
+        s["section_classes"],
+        s["entry_classes"],
+        near,
+        a["near_rows"],
+        a["near_data"],
+        a["near_ptr"],
+        [sys.intern(label) for label in s["near_labels"]],  # ~1,200 rows naming 27 entry ids
+    )
 
 
 class FaqRetriever:
@@ -104,42 +147,22 @@ class FaqRetriever:
             clean(t): self._by_id.get(lab) for t, lab in extra if lab in self._by_id or lab == NONE_LABEL
         }
         self._taught.pop("", None)
-        a = _fit_in_child(
+        m = _fit_in_child(
             [t for t, _, _ in kept],
             [NONE_LABEL if lab == NONE_LABEL else self._by_id[lab].section for _, lab, _ in kept],
             [None if lab == NONE_LABEL else lab for _, lab, _ in kept],
             [w for _, _, w in kept],
             shared=not extra,
         )
-        (w_lo, w_hi), (c_lo, c_hi) = (int(x) for x in a["words_range"]), (int(x) for x in a["chars_range"])
-        words = Vectorizer(a["words_terms"], a["words_idf"], partial(word_ngrams, lo=w_lo, hi=w_hi))
-        chars = Vectorizer(
-            a["chars_terms"],
-            a["chars_idf"],
-            partial(char_wb_ngrams, lo=c_lo, hi=c_hi),
-            offset=len(words.vocab),
-        )
-        self._linear = Linear(
-            [words, chars], [a["section_coef"], a["entry_coef"]], [a["section_bias"], a["entry_bias"]]
-        )
-        self._section_names = [str(c) for c in a["section_classes"]]
-        self._entry_order = [self._by_id[str(i)] for i in a["entry_classes"]]
-        self._entry_section = np.array([e.section for e in self._entry_order])
+        self._linear = m.linear
+        self._section_names = m.section_names
+        self._entry_order = [self._by_id[i] for i in m.entry_ids]
+        self._entry_section = [e.section for e in self._entry_order]
         self._none = self._section_names.index(NONE_LABEL) if NONE_LABEL in self._section_names else -1
-        self._near = Vectorizer(
-            a["near_terms"], a["near_idf"], partial(word_ngrams, lo=1, hi=1, stop=frozenset())
-        )
-        # An inverted index (content word -> the rows holding it, with their weights): a query
-        # touches a handful of words, and memory holds only the ~6,000 non-zeros, not a dense
-        # rows x words matrix (~8 MB).
-        indices, data, indptr = a["near_indices"], a["near_data"], a["near_indptr"]
-        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-        order = np.argsort(indices, kind="stable")
-        self._near_count = len(indptr) - 1
-        self._near_rows = rows[order]
-        self._near_data: Floats = data[order]
-        self._near_ptr = np.searchsorted(indices[order], np.arange(len(self._near.vocab) + 1))
-        self._near_labels = [str(x) for x in a["near_labels"]]
+        self._near = m.near
+        # An inverted index (content word -> the rows holding it, with their weights): see _fit.py.
+        self._near_rows, self._near_data, self._near_ptr = m.near_rows, m.near_data, m.near_ptr
+        self._near_labels = m.near_labels
         self._places = [tuple(clean(p).split()) for p in faq.places if clean(p)]
         self._vocab = [
             " ".join(clean(t) for t in (e.question, e.topic, *e.phrasings)).split() for e in self.entries
@@ -154,9 +177,9 @@ class FaqRetriever:
         sec, ent = self._linear.scores(text)
         if asked and asked != text:
             f_sec, f_ent = self._linear.scores(asked)
-            sec = (1 - FOCUS_WEIGHT) * sec + FOCUS_WEIGHT * f_sec
-            ent = (1 - FOCUS_WEIGHT) * ent + FOCUS_WEIGHT * f_ent
-        return _softmax(sec * SHARPNESS), _softmax(ent * SHARPNESS)
+            sec = [(1 - FOCUS_WEIGHT) * x + FOCUS_WEIGHT * y for x, y in zip(sec, f_sec, strict=True)]
+            ent = [(1 - FOCUS_WEIGHT) * x + FOCUS_WEIGHT * y for x, y in zip(ent, f_ent, strict=True)]
+        return _softmax([x * SHARPNESS for x in sec]), _softmax([x * SHARPNESS for x in ent])
 
     def ask(self, question: str) -> Match:
         text = clean(question)
@@ -167,11 +190,13 @@ class FaqRetriever:
         answerable = sec_p.copy()
         if self._none >= 0:
             answerable[self._none] = -1.0
-        best_section = self._section_names[int(answerable.argmax())]
-        in_section = np.where(self._entry_section == best_section, ent_p, -1.0)
-        candidate = self._entry_order[int(in_section.argmax())]
-        top = self._section_names[int(sec_p.argmax())]
-        score = float(answerable.max())
+        best_section = self._section_names[_argmax(answerable)]
+        in_section = [
+            p if s == best_section else -1.0 for s, p in zip(self._entry_section, ent_p, strict=True)
+        ]
+        candidate = self._entry_order[_argmax(in_section)]
+        top = self._section_names[_argmax(sec_p)]
+        score = float(max(answerable))
         declined = not text or top == NONE_LABEL or score < self.threshold
         # A pay question naming a city gets the salary answer and a plain word that the article has
         # no city figures (unless the answer says so already: the location entry does).
@@ -191,7 +216,7 @@ class FaqRetriever:
     def _as_taught(self, text: str, entry: FaqEntry | None) -> Match:
         """A wording a moderator taught: their answer (or their "not for this bot"), whatever the model says."""
         if entry is None:
-            best = self._entry_order[int(self._probabilities(text)[1].argmax())]
+            best = self._entry_order[_argmax(self._probabilities(text)[1])]
             return Match(None, 0.0, best, True, (), none_score=1.0)
         note = None
         if entry.section == "salary" and "city" not in entry.answer and self._names_place(text):
@@ -207,13 +232,17 @@ class FaqRetriever:
         idx, vals = self._near.encode(text)
         if not idx:
             return ()
-        sims = np.zeros(self._near_count)
+        sims: dict[int, float] = {}  # only the rows sharing a word with the question
         for j, v in zip(idx, vals, strict=True):
             lo, hi = self._near_ptr[j], self._near_ptr[j + 1]
-            sims[self._near_rows[lo:hi]] += self._near_data[lo:hi] * v  # a word is once per row
+            for row, d in zip(self._near_rows[lo:hi], self._near_data[lo:hi], strict=True):
+                sims[row] = sims.get(row, 0.0) + d * v  # a word is once per row
         out: list[FaqEntry] = []
-        for i in np.argsort(-sims):
-            if sims[i] < NEAR_SIMILARITY or len(out) == limit:
+        # Nearest first; ties (equally near wordings) in training-set order.
+        for i in sorted(
+            (r for r, sim in sims.items() if sim >= NEAR_SIMILARITY), key=lambda r: (-sims[r], r)
+        ):
+            if len(out) == limit:
                 break
             entry = self._by_id[self._near_labels[i]]
             if entry not in out:
@@ -265,21 +294,29 @@ class FaqRetriever:
 
 def _fit_in_child(
     texts: list[str], sections: list[str], entries: list[str | None], weights: list[float], *, shared: bool
-) -> dict[str, Any]:
+) -> _Model:
     """Run bot/faq/_fit.py in a child process and read back its arrays (never pickles). `shared`:
     the base training set, which every client and server of this process starts from."""
     job = json.dumps({"texts": texts, "sections": sections, "entries": entries, "weights": weights})
-    return dict(_fit_shared(job.encode()) if shared else _fit_job(job.encode()))
+    return _fit_shared(job.encode()) if shared else _model(_fit_job(job.encode()))
 
 
-@functools.lru_cache(maxsize=2)
-def _fit_shared(job: bytes) -> tuple[tuple[str, Any], ...]:
+def _fit_shared(job: bytes) -> _Model:
     # Cached in memory: a process that builds the base answerer again (a restarted client, the test
-    # suite's many bots) fits once. A server's own fits are not kept twice. Nothing is written anywhere.
-    return _fit_job(job)
+    # suite's many bots) fits once and holds one model. A server's own fits are not kept twice.
+    # Keyed by digest, so the ~120 kB training set is not kept as a key. Nothing is written anywhere.
+    key = hashlib.sha256(job).digest()
+    if key not in _SHARED:
+        if len(_SHARED) >= 2:
+            del _SHARED[next(iter(_SHARED))]
+        _SHARED[key] = _model(_fit_job(job))
+    return _SHARED[key]
 
 
-def _fit_job(job: bytes) -> tuple[tuple[str, Any], ...]:
+_SHARED: dict[bytes, _Model] = {}
+
+
+def _fit_job(job: bytes) -> bytes:
     done = subprocess.run(
         # By path, not -m: the child then imports only numpy and scikit-learn, not the bot package.
         [sys.executable, str(Path(__file__).with_name("_fit.py"))],
@@ -291,5 +328,4 @@ def _fit_job(job: bytes) -> tuple[tuple[str, Any], ...]:
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
         raise TrainingFailed(f"FAQ answerer training failed: {lines[-1]}")
-    with np.load(io.BytesIO(done.stdout), allow_pickle=False) as z:
-        return tuple((k, z[k]) for k in z.files)
+    return done.stdout

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import aiosqlite
-from rapidfuzz import fuzz, process
 
 from bot.faq._text import clean
 from bot.stats import _rows
@@ -81,6 +80,8 @@ def _cluster(items: Iterable[tuple[str, str | None, int]]) -> list[_Cluster]:
     Plain ratio on the normalised form, not token_set_ratio: the latter scores a subset as 100, so
     "salary" would swallow "salary in europe vs us" and every other question mentioning salary.
     """
+    from rapidfuzz import fuzz, process  # here, not at start: ~3 MiB only once a queue is reviewed
+
     by_key: dict[str, list[tuple[str, str | None, int]]] = defaultdict(list)
     for text, entry, n in items:
         by_key[normalise_question(text)].append((text, entry, n))

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-import asyncpg
 
 from bot.storage import _postgres as pg
 from bot.storage._driver import POSTGRES, SQLITE, Done, Row, Tx
+from bot.storage._postgres import asyncpg
 
 BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")

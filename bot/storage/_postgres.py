@@ -7,27 +7,53 @@ start at once against one database, so migrations run under an advisory lock.
 from __future__ import annotations
 
 import functools
+import importlib
+import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
-
 from bot.storage._driver import Done, Row, numbered, status_rowcount
+
+
+class _Lazy:
+    """A module imported on first attribute use: a bot on SQLite never loads asyncpg (~3 MiB)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+asyncpg: Any = _Lazy("asyncpg")
+
+
+def __getattr__(name: str) -> Any:
+    # TRANSIENT names asyncpg's classes, so it is built on first use (PEP 562). Until asyncpg is
+    # loaded no asyncpg error can exist, and OSError alone is the same test.
+    if name == "TRANSIENT":
+        return _transient() if "asyncpg" in sys.modules else (OSError,)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Any number will do as long as it is ours alone: it serialises start-up migrations across processes.
 _MIGRATION_LOCK = 0x0CA4EE4B07
+
+
 # Failures that mean "the server or the connection is gone for now", not "this SQL is wrong".
-TRANSIENT: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.InterfaceError,  # includes ConnectionDoesNotExistError (a dropped connection)
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown
-    asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby, or the database set read-only
-    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
-)
+@functools.cache
+def _transient() -> tuple[type[BaseException], ...]:
+    return (
+        OSError,
+        asyncpg.InterfaceError,  # includes ConnectionDoesNotExistError (a dropped connection)
+        asyncpg.PostgresConnectionError,
+        asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown
+        asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby, or the database set read-only
+        asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+    )
 
 
 # Queries are a fixed set of strings: convert each one's placeholders once, not on every call.
