@@ -116,7 +116,9 @@ async def test_forget_reaches_the_next_summary_at_once(fake: FakeDiscord, runner
     await runner.start()
     await asyncio.gather(*(take(fake, guild, m, p) for m, p in zip(members, SEVEN, strict=False)))
     await runner.stop()
-    await _shift_back(Path(runner.db_path), WEEK)  # last week's: counted under the default STATS_UP_TO=last-week
+    await _shift_back(
+        Path(runner.db_path), WEEK
+    )  # last week's: counted under the default STATS_UP_TO=last-week
     await runner.start()
     before = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "all"})
     assert "Members started: **7**" in before.embeds[0]["description"]
