@@ -5,7 +5,8 @@
 The bare bot answers each click with the very payload careerbot sent at that step (same embed, same
 components; captured from careerbot's own run), so "bot CPU per interaction" compares like with like.
 Each phase prints its figures as it ends: start-up (start-to-READY, idle RSS), the crowd (completed
-journeys, failed journeys, lost answers, "database is locked" lines, click latency, bot CPU), and a
+journeys, failed journeys, lost answers, "database is locked" lines, click latency, bot CPU, and this
+process's own loop lag, which the fake's 3 s acknowledgement window includes), and a
 burst of starts with the fake's global rate limit of 50 requests/s on. With --database-url, careerbot
 also runs on PostgreSQL as one process and as two shard processes (0 and 1 of 2), each on a fresh schema,
 printed in the same table as SQLite. Nothing here raises on a slow
