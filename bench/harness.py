@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import compileall
+import contextlib
 import os
 import re
 import signal
@@ -58,6 +59,36 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc): the bot's own cost, whatever the fake's."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class LoopLag:
+    """How late this process's event loop runs a 50 ms timer, sampled for as long as it is entered.
+
+    The fake Discord and the simulated members share this loop. When it lags, the fake reads a bot's
+    acknowledgement late and stamps it late: Discord's 3 s window, which the fake measures from
+    writing the event to handling the callback, then includes the load generator's own delay."""
+
+    TICK = 0.05
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(self.TICK)
+            self.samples.append(max(0.0, time.perf_counter() - before - self.TICK))
+
+    async def __aenter__(self) -> LoopLag:
+        self._task = asyncio.create_task(self._sample())
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
 
 @dataclass

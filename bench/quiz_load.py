@@ -5,7 +5,8 @@
 The bare bot answers each click with the very payload careerbot sent at that step (same embed, same
 components; captured from careerbot's own run), so "bot CPU per interaction" compares like with like.
 Each phase prints its figures as it ends: start-up (start-to-READY, idle RSS), the crowd (completed
-journeys, failed journeys, lost answers, "database is locked" lines, click latency, bot CPU), and a
+journeys, failed journeys, lost answers, "database is locked" lines, click latency, bot CPU, and this
+process's own loop lag, which the fake's 3 s acknowledgement window includes), and a
 burst of starts with the fake's global rate limit of 50 requests/s on. With --database-url, careerbot
 also runs on PostgreSQL as one process and as two shard processes (0 and 1 of 2), each on a fresh schema,
 printed in the same table as SQLite. Nothing here raises on a slow
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BotProcess, bot_process, fake_discord, ms, postgres_schema, summary
+from bench.harness import BotProcess, LoopLag, bot_process, fake_discord, ms, postgres_schema, summary
 from fakediscord import FakeDiscord
 from tests.quiz_paths import AI_PATH, ML_PATH, option_ids
 
@@ -69,22 +70,24 @@ async def member_journey(
 
 async def crowd(
     fake: FakeDiscord, users: list[tuple[Any, Any]], record: list[dict[str, Any]] | None = None
-) -> tuple[int, Counter[str], list[float], float]:
-    """Every (member, guild) runs a journey at once; (completed, failures by reason, latencies, wall)."""
+) -> tuple[int, Counter[str], list[float], float, list[float]]:
+    """Every (member, guild) runs a journey at once; (completed, failures by reason, latencies, wall,
+    this process's loop lag: the fake's and the members' own delay)."""
     latencies: list[float] = []
     started = time.perf_counter()
-    done = await asyncio.gather(
-        *(
-            member_journey(
-                fake, u, g, AI_PATH if i % 2 == 0 else ML_PATH, latencies, record if i == 0 else None
-            )
-            for i, (u, g) in enumerate(users)
-        ),
-        return_exceptions=True,
-    )
+    async with LoopLag() as lag:
+        done = await asyncio.gather(
+            *(
+                member_journey(
+                    fake, u, g, AI_PATH if i % 2 == 0 else ML_PATH, latencies, record if i == 0 else None
+                )
+                for i, (u, g) in enumerate(users)
+            ),
+            return_exceptions=True,
+        )
     elapsed = time.perf_counter() - started
     failed = Counter(type(d).__name__ + (f": {d}"[:120] if str(d) else "") for d in done if d is not None)
-    return sum(1 for d in done if d is None), failed, latencies, elapsed
+    return sum(1 for d in done if d is None), failed, latencies, elapsed, lag.samples
 
 
 async def dm_burst(fake: FakeDiscord, users: list[tuple[Any, Any]]) -> tuple[float, int]:
@@ -105,6 +108,7 @@ class Phase:
     lat: list[float]
     cpu: float
     wall: float
+    lag: list[float]
     lost: str = "n/a"
     unacked: int = 0
 
@@ -124,6 +128,12 @@ def crowd_row(phase: Phase, members: int, bots: list[BotProcess]) -> None:
     errors: Counter[str] = sum((b.errors for b in bots), Counter())
     for line, n in errors.most_common(3):
         print(f"    bot logged {n} x {line}", flush=True)
+    generator = summary(phase.lag)
+    print(
+        f"    load generator (fake + members, one loop) lag: p99 {ms(generator['p99'])}, max "
+        f"{ms(max(phase.lag, default=0.0))}; the fake stamps an acknowledgement that late",
+        flush=True,
+    )
     if phase.unacked:
         print(f"    answers saved but acknowledged too late: {phase.unacked}", flush=True)
 
@@ -163,14 +173,14 @@ async def careerbot_phase(
                 for i in range(processes)
             ]
         before = sum(b.cpu() for b in bots)
-        done, failed, lat, wall = await crowd(fake, users, record)
+        done, failed, lat, wall, lag = await crowd(fake, users, record)
         cpu = sum(b.cpu() for b in bots) - before
     fake.shard_count = 1
     stored = await stored_answers(target)
     # Every answer a member saw acknowledged must be stored; rows beyond that are answers saved
     # whose acknowledgement came too late (the member saw "This interaction failed").
     lost, unacked = max(0, len(lat) - stored), max(0, stored - len(lat))
-    return Phase(name, done, failed, lat, cpu, wall, str(lost), unacked), bots
+    return Phase(name, done, failed, lat, cpu, wall, lag, str(lost), unacked), bots
 
 
 async def main(members: int, burst: int, database_url: str | None) -> None:
@@ -203,9 +213,9 @@ async def main(members: int, burst: int, database_url: str | None) -> None:
         async with bot_process("bare", fake, tmp / "bare.sqlite3", BARE_PAYLOADS=str(payload_file)) as bare:
             bare_ready, bare_rss = bare.ready_seconds, bare.rss_mib_at_ready
             before = bare.cpu()
-            bare_done, bare_failed, bare_lat, bare_time = await crowd(fake, users)
+            bare_done, bare_failed, bare_lat, bare_time, bare_lag = await crowd(fake, users)
             bare_cpu = bare.cpu() - before
-        base = Phase("bare, same payloads", bare_done, bare_failed, bare_lat, bare_cpu, bare_time)
+        base = Phase("bare, same payloads", bare_done, bare_failed, bare_lat, bare_cpu, bare_time, bare_lag)
         crowd_row(base, members, [bare])
         phases = [ours]
         if database_url:

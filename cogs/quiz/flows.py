@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable
+from typing import Any
 
 import discord
 
@@ -221,42 +222,49 @@ async def share(interaction: Interaction, channel_id: int | None, result: Result
 STALE_QUESTION_NOTE = "That button was from an earlier question. Here is your latest one."
 
 
-async def edit_in_time(interaction: Interaction, work: Awaitable[Progress]) -> None:
-    """Edit the clicked message with ``work``'s outcome, acknowledging first if it runs late.
+async def edit_in_time(interaction: Interaction, work: Awaitable[dict[str, Any]]) -> None:
+    """Edit the clicked message with what ``work`` builds, acknowledging first if it runs late.
 
     Discord fails an interaction not acknowledged within 3 s. A click normally answers in
     milliseconds with one edit; under heavy load it is deferred (type 6) before the deadline and
     the message edited when the work is done, so the member never sees "This interaction failed".
+    Every database read the reply needs (ownership, the path role's name) is inside ``work``: a
+    read after the budget check could wait for a pooled connection past the deadline.
     """
     task = asyncio.ensure_future(work)
     if await within_budget(interaction, task):
-        await interaction.response.edit_message(**await shown(interaction.client, task.result()))
+        await interaction.response.edit_message(**task.result())
         return
     await interaction.response.defer()
-    await interaction.edit_original_response(**await shown(interaction.client, await task))
+    await interaction.edit_original_response(**await task)
 
 
 async def answer(interaction: Interaction, sid: int, question: str, option: str) -> None:
-    quizzes = interaction.client.quizzes
+    bot = interaction.client
 
-    async def work() -> Progress:
+    async def work() -> dict[str, Any]:
         try:
-            return await quizzes.answer(sid, interaction.user.id, question, option)
+            progress = await bot.quizzes.answer(sid, interaction.user.id, question, option)
         except NotCurrentQuestion:
             # A stale message (e.g. an earlier click answered too late to update it): show the latest.
-            return await quizzes.current(sid, interaction.user.id, note=STALE_QUESTION_NOTE)
+            progress = await bot.quizzes.current(sid, interaction.user.id, note=STALE_QUESTION_NOTE)
+        return await shown(bot, progress)
 
     await edit_in_time(interaction, work())
 
 
 async def nav(interaction: Interaction, sid: int, action: str) -> None:
-    quizzes = interaction.client.quizzes
-    if action == "back":
-        await edit_in_time(interaction, quizzes.back(sid, interaction.user.id))
-        return
-    await quizzes.cancel(sid, interaction.user.id)
-    embed = discord.Embed(
-        title="Quiz cancelled",
-        description="Nothing more will be asked. Use /careerquiz whenever you want to start again.",
-    )
-    await interaction.response.edit_message(embed=embed, view=None)
+    bot = interaction.client
+
+    async def back() -> dict[str, Any]:
+        return await shown(bot, await bot.quizzes.back(sid, interaction.user.id))
+
+    async def cancel() -> dict[str, Any]:
+        await bot.quizzes.cancel(sid, interaction.user.id)
+        embed = discord.Embed(
+            title="Quiz cancelled",
+            description="Nothing more will be asked. Use /careerquiz whenever you want to start again.",
+        )
+        return {"embed": embed, "view": None}
+
+    await edit_in_time(interaction, back() if action == "back" else cancel())
