@@ -17,6 +17,8 @@ from fakediscord.permissions import MANAGE_GUILD
 from tests.conftest import BotRunner, hold_database
 from tests.quiz_paths import db_rows
 
+BOTH_BACKENDS = True  # the runner fixture runs each test on SQLite and on PostgreSQL
+
 # SQLite only: /quizstats (StatsService) reads SQLite today; tests/test_faq_taught.py runs the
 # taught table and the retraining on both backends.
 
