@@ -6,6 +6,7 @@ start at once against one database, so migrations run under an advisory lock.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import sys
@@ -53,6 +54,7 @@ def _transient() -> tuple[type[BaseException], ...]:
         asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown
         asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby, or the database set read-only
         asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+        asyncpg.InternalClientError,  # a connection caught mid-way by the server's termination notice
     )
 
 
@@ -92,8 +94,43 @@ class PgTx:
 
 @asynccontextmanager
 async def transaction(pool: Any, **options: Any) -> AsyncIterator[PgTx]:
-    async with pool.acquire() as conn, conn.transaction(**options):
+    conn, tx = await _begin(pool, options)
+    try:
         yield PgTx(conn)
+    except BaseException:
+        if not conn.is_closed():
+            with contextlib.suppress(Exception):  # the body's error is the one worth reporting
+                await tx.rollback()
+        raise
+    else:
+        await tx.commit()
+    finally:
+        await pool.release(conn)
+
+
+async def _begin(pool: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+    """A pooled connection with its transaction begun.
+
+    A connection the server ended while it sat idle in the pool (a restart, a failover, an admin's
+    pg_terminate_backend) fails at BEGIN, before anything of ours ran, so taking another one once is
+    safe. Depending on when the server's notice is read, asyncpg reports it as a dropped connection
+    or as an InternalClientError; both mean the same here."""
+    for attempt in (1, 2):
+        conn = await pool.acquire()
+        tx = conn.transaction(**options)
+        try:
+            await tx.start()
+        except (*_transient(), asyncpg.InternalClientError):
+            conn.terminate()
+            await pool.release(conn)
+            if attempt == 2:
+                raise
+            continue
+        except BaseException:
+            await pool.release(conn)
+            raise
+        return conn, tx
+    raise AssertionError("unreachable")
 
 
 async def create_pool(url: str, **settings: str) -> Any:
