@@ -198,6 +198,26 @@ async def postgres_url() -> AsyncIterator[str]:
         yield url
 
 
+@pytest.fixture
+async def runner_pg(
+    fake: FakeDiscord,  # noqa: F811
+    tmp_path: Path,
+    content: Content,
+) -> AsyncIterator[BotRunner]:
+    """A bot on PostgreSQL alone, its connections named (application_name, see ``pg_app``) so a test can
+    find them in pg_stat_activity and cut them as a failing server would."""
+    async with postgres_schema() as url:
+        r = BotRunner(fake, tmp_path, content, f"{url}&application_name=careerbot-{uuid.uuid4().hex[:8]}")
+        yield r
+        await r.stop()
+
+
+def pg_app(runner: BotRunner) -> str:
+    """The application_name a ``runner_pg`` bot's connections carry."""
+    assert isinstance(runner.db_path, str)
+    return runner.db_path.rsplit("application_name=", 1)[1]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Path | str]:
     """Where a test's storage lives: a SQLite file, or a PostgreSQL schema of its own."""

@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import pytest
 
-from bot.content import Content
 from fakediscord import FakeDiscord
-from tests.conftest import BotRunner, postgres_schema
+from tests.conftest import BotRunner, pg_app
 from tests.quiz_paths import AI_PATH, answer_all, db_rows, option_ids
 
 
@@ -72,14 +68,6 @@ async def test_a_database_turned_read_only_tells_the_member_to_click_again(
     assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers") == [(3,)]
 
 
-@pytest.fixture
-async def runner_pg(fake: FakeDiscord, tmp_path: Path, content: Content) -> AsyncIterator[BotRunner]:
-    async with postgres_schema() as url:
-        r = BotRunner(fake, tmp_path, content, f"{url}&application_name=careerbot-{uuid.uuid4().hex[:8]}")
-        yield r
-        await r.stop()
-
-
 async def test_every_postgresql_connection_cut_while_idle_the_next_click_just_works(
     fake: FakeDiscord, runner_pg: BotRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -87,7 +75,7 @@ async def test_every_postgresql_connection_cut_while_idle_the_next_click_just_wo
     # replaces them on the next checkout, so the member notices nothing and nothing stored is lost.
     runner = runner_pg
     assert isinstance(runner.db_path, str)
-    app = runner.db_path.rsplit("application_name=", 1)[1]
+    app = pg_app(runner)
     guild = fake.add_guild(name="Career Hub")
     alice = fake.add_user("alice")
     fake.add_member(guild, alice)

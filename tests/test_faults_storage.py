@@ -12,8 +12,7 @@ import os
 import socket
 import sqlite3
 import struct
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.content import Content
 from fakediscord import FakeDiscord
-from tests.conftest import BotRunner, hold_database, postgres_schema
+from tests.conftest import BotRunner, hold_database, pg_app
 from tests.quiz_paths import AI_PATH, answer_all, db_rows, option_ids
 from tests.test_process import bot_env, run
 
@@ -207,21 +205,12 @@ async def until(check: Callable[[], Awaitable[Any]]) -> None:
         await asyncio.sleep(0.02)
 
 
-@pytest.fixture
-async def runner_pg(fake: FakeDiscord, tmp_path: Path, content: Content) -> AsyncIterator[BotRunner]:
-    async with postgres_schema() as url:
-        r = BotRunner(fake, tmp_path, content, url)
-        yield r
-        await r.stop()
-
-
 async def test_a_dropped_postgresql_connection_is_not_saved_then_reconnects(
     fake: FakeDiscord, runner_pg: BotRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
     runner = runner_pg
     assert isinstance(runner.db_path, str)
-    app = f"careerbot-{uuid.uuid4().hex[:8]}"
-    runner.db_path = f"{runner.db_path}&application_name={app}"
+    app = pg_app(runner)
     guild = fake.add_guild(name="Career Hub")
     alice = fake.add_user("alice")
     fake.add_member(guild, alice)
