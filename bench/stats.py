@@ -177,6 +177,8 @@ async def _measure(storage: Storage, reads: Reads, quiz: Quiz, guild: int) -> No
     print("| period | members counted | completed | summary ms | vs count(answers) | goal |")
     print("|---|---|---|---|---|---|")
     summaries: dict[Period, Summary] = {}
+    # The goals: 200 ms at a million results, 1 s at ten million (goal by the stored results).
+    goal = 0.2 if await reads.count("quiz_results") <= 1_000_000 else 1.0
     for period in PERIODS:
 
         def run(period: Period = period) -> Awaitable[Summary]:
@@ -186,7 +188,7 @@ async def _measure(storage: Storage, reads: Reads, quiz: Quiz, guild: int) -> No
         summaries[period] = s
         print(
             f"| {period} | {s.takers.show(K)} | {s.funnel['completed'].show(K)} | {secs * 1000:.1f} |"
-            f" {secs / base:.3f}x | {'met' if secs <= 0.2 else 'NOT met'} (<= 200 ms) |"
+            f" {secs / base:.3f}x | {'met' if secs <= goal else 'NOT met'} (<= {goal * 1000:.0f} ms) |"
         )
     question = quiz.questions[0].id
     for period in ("7d", "all"):
