@@ -405,6 +405,17 @@ class StorageBase:
 
     # execute_fetchall is one hop to aiosqlite's thread; execute + fetchone + close would be three,
     # and on a busy click path those hops are most of the cost.
+    async def _purge_past_retention(self, table: str, time_column: str, default_days: int, now: float) -> int:
+        """Delete ``table``'s rows older than their server's FAQ retention (``default_days`` where the
+        server set none): question text and what was taught from it follow one rule."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                f"DELETE FROM {table} WHERE {time_column} < ? - 86400.0 * coalesce("
+                f" (SELECT faq_retention_days FROM guild_settings g WHERE g.guild_id = {table}.guild_id), ?)",
+                (now, default_days),
+            )
+            return cur.rowcount
+
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self._all(sql, params)
         return rows[0] if rows else None

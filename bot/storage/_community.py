@@ -228,13 +228,7 @@ class CommunityTables(LargeData):
 
     async def purge_faq_queries(self, default_days: int, now: float) -> int:
         """Drop question text older than each guild's retention (the settings default elsewhere)."""
-        async with self._tx() as db:
-            cur = await db.execute(
-                "DELETE FROM faq_queries WHERE asked_at < ? - 86400.0 * coalesce("
-                " (SELECT faq_retention_days FROM guild_settings g WHERE g.guild_id = faq_queries.guild_id), ?)",
-                (now, default_days),
-            )
-            return cur.rowcount
+        return await self._purge_past_retention("faq_queries", "asked_at", default_days, now)
 
     async def purge_sessions(self, now: float) -> int:
         """Drop unfinished sessions past a guild's session retention (results are kept until forget)."""

@@ -37,13 +37,7 @@ class TaughtTables(StorageBase):
 
     async def purge_taught(self, default_days: int, now: float) -> int:
         """Taught examples follow the same retention as FAQ question text (each server's, or the default)."""
-        async with self._tx() as db:
-            cur = await db.execute(
-                "DELETE FROM faq_taught WHERE taught_at < ? - 86400.0 * coalesce("
-                " (SELECT faq_retention_days FROM guild_settings g WHERE g.guild_id = faq_taught.guild_id), ?)",
-                (now, default_days),
-            )
-            return cur.rowcount
+        return await self._purge_past_retention("faq_taught", "taught_at", default_days, now)
 
     async def review_wordings(self, guild_id: int, limit: int = 20000) -> list[str]:
         """The stored wordings /quizstats faq can offer to teach from: declined, or answered and 👎'd."""
