@@ -100,6 +100,7 @@ class BotProcess:
     failures: int = 0  # interactions the bot itself reported as failed
     tail: list[str] = field(default_factory=list)
     ready_seconds: float = 0.0  # from spawning the process to its READY log line
+    cpu_at_ready: float = 0.0  # the process's own CPU seconds when its READY line arrived
     rss_mib_at_ready: float = 0.0  # resident memory once idle after READY (start-up work done)
     errors: Counter[str] = field(default_factory=Counter)  # last lines of the bot's tracebacks
     warm: asyncio.Event = field(default_factory=asyncio.Event)  # careerbot's FAQ answerer is fitted
@@ -117,6 +118,7 @@ async def _drain(bot: BotProcess, ready: asyncio.Event) -> None:
     assert bot.proc.stderr is not None
     while line := (await bot.proc.stderr.readline()).decode(errors="replace"):
         if "connected as" in line:
+            bot.cpu_at_ready = bot.cpu()
             ready.set()
         if "FAQ answerer" in line:  # fitted (or failed) after READY: start-up work is over
             bot.warm.set()

@@ -42,9 +42,9 @@ def _settings() -> Settings:
         raise Fatal(f"setting {field}: {err['msg']} (see .env.example)") from None
 
 
-def _content(settings: Settings) -> Content:
+def _content(settings: Settings, *, cache: bool = True) -> Content:
     try:
-        return load_content(settings.content_dir)
+        return load_content(settings.content_dir, cache=cache)
     except ContentError as exc:
         raise Fatal(str(exc)) from None
 
@@ -285,7 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _logging(settings)
         if command == "playground":
             return _playground(settings, args)
-        content = _content(settings)
+        # `check` is how an operator validates edited files: it always parses them.
+        content = _content(settings, cache=command != "check")
         if command == "check":
             print(json.dumps({"settings": "ok", **dump_for_check(content)}, indent=2))
         elif command in ("run", "sync"):

@@ -198,8 +198,6 @@ class CareerBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.storage.open()
-        if not self.force_sync[0]:  # `careerbot sync` answers no questions: no need to fit
-            self._faq_warming = asyncio.create_task(self.faq.warm(), name="faq-warm")
         for ext in self.extensions_to_load:
             await self.load_extension(ext)
         force, guild_id = self.force_sync
@@ -215,6 +213,10 @@ class CareerBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         assert self.user is not None
+        if self._faq_warming is None and not self.force_sync[0]:  # `careerbot sync` answers nothing
+            # After READY, not in setup_hook: the fit's child process (~1 s of CPU importing
+            # scikit-learn) would otherwise compete with connecting on a small machine.
+            self._faq_warming = asyncio.create_task(self.faq.warm(), name="faq-warm")
         log.info(
             "connected as %s (id %s) to %d servers on shards %s of %s",
             self.user,
@@ -229,7 +231,7 @@ class CareerBot(commands.AutoShardedBot):
 
         (The gateway READY itself never waits for the answerer; see bot/faq_warmup.py.)"""
         await super().wait_until_ready()
-        if self._faq_warming is not None:
+        if not self.force_sync[0]:  # on_ready starts the fit just after READY is flagged
             await self.faq.wait_warm()
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:

@@ -26,6 +26,7 @@ class Housekeeping(commands.Cog):
     def __init__(self, bot: CareerBot) -> None:
         self.bot = bot
         self.loop = tasks.loop(minutes=bot.settings.housekeeping_minutes)(self._tick)
+        self.loop.before_loop(self._after_start)
         # Shard processes share the database: one holds housekeeping and sweeps, the others skip. On
         # PostgreSQL that is an advisory lock held on a connection of its own; on SQLite a lease row that
         # outlives one interval, so the holder renews it before it lapses, and it lapses if the holder dies.
@@ -38,6 +39,11 @@ class Housekeeping(commands.Cog):
     async def cog_unload(self) -> None:
         self.loop.cancel()
         await self.bot.storage.release_exclusive(LEASE)
+
+    async def _after_start(self) -> None:
+        # The first sweep waits until the bot is connected and its FAQ answerer fitted: a sweep of a
+        # large database beside connecting would slow the start that members wait for.
+        await self.bot.wait_until_ready()
 
     async def _tick(self) -> None:
         try:

@@ -38,9 +38,10 @@ async def slow_database(target: Path | str) -> AsyncIterator[None]:
         finally:
             await con.close()
         return
-    con3 = sqlite3.connect(target, isolation_level=None)
+    # Off the event loop: the bot's own housekeeping may be mid-transaction and needs the loop to commit.
+    con3 = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
     try:
-        con3.execute("BEGIN IMMEDIATE")
+        await asyncio.to_thread(con3.execute, "BEGIN IMMEDIATE")
         yield
         con3.execute("ROLLBACK")
     finally:

@@ -12,8 +12,8 @@ import os
 import socket
 import sqlite3
 import struct
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +56,12 @@ async def test_a_file_that_is_not_sqlite_exits_2_with_one_line(
     assert db.read_bytes() == content, "the file is left as it was"
 
 
-@contextmanager
-def write_lock(path: Path) -> Iterator[sqlite3.Connection]:
-    """Another process's writer: holds SQLite's write lock until the block ends."""
-    con = sqlite3.connect(path, isolation_level=None)
-    con.execute("BEGIN IMMEDIATE")
+@asynccontextmanager
+async def write_lock(path: Path | str) -> AsyncIterator[sqlite3.Connection]:
+    """Another process's writer: holds SQLite's write lock until the block ends. Taken off the event
+    loop: the bot's own housekeeping may be mid-transaction, and it needs the loop to commit."""
+    con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    await asyncio.to_thread(con.execute, "BEGIN IMMEDIATE")
     try:
         yield con
     finally:
@@ -81,7 +82,7 @@ async def test_a_held_write_lock_tells_the_member_to_click_again(
     title = dm.embeds[0]["title"]
 
     caplog.set_level(logging.WARNING, logger="careerbot")
-    with write_lock(runner.db_path):
+    async with write_lock(runner.db_path):
         for _ in range(3):
             res = await fake.click(alice, dm, option_ids(dm)[AI_PATH[2]])
             assert res.error is None, res.error
