@@ -56,18 +56,21 @@ def fit(
     words, chars, near = vectorizers()
     x = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
     rows = [i for i, e in enumerate(entries) if e is not None]
-    # liblinear releases the GIL: both models fit at once on two cores, the content-word index
-    # meanwhile in this thread.
-    with ThreadPoolExecutor(2) as pool:
-        sections_fit = pool.submit(LinearSVC(C=SECTION_C, random_state=0).fit, x, sections, sample_weight=w)
-        entries_fit = pool.submit(
-            LinearSVC(C=ENTRY_C, random_state=0).fit,
-            x[rows],
-            [entries[i] for i in rows],
-            sample_weight=w[rows],
-        )
+
+    # One liblinear fit at a time: its random state is global in scikit-learn's copy, so two fits in
+    # parallel threads draw from it in turn and each run's model differs slightly (scores by ~1e-7,
+    # enough to move a borderline answer between restarts, shards, or a cache and a fresh fit). The
+    # content-word index is built in this thread meanwhile (liblinear releases the GIL).
+    def fit_models() -> tuple[LinearSVC, LinearSVC]:
+        section_model = LinearSVC(C=SECTION_C, random_state=0).fit(x, sections, sample_weight=w)
+        entry_rows = [entries[i] for i in rows]
+        entry_model = LinearSVC(C=ENTRY_C, random_state=0).fit(x[rows], entry_rows, sample_weight=w[rows])
+        return section_model, entry_model
+
+    with ThreadPoolExecutor(1) as pool:
+        models = pool.submit(fit_models)
         near_x = near.fit_transform([texts[i] for i in rows]).tocsr()
-        section_model, entry_model = sections_fit.result(), entries_fit.result()
+        section_model, entry_model = models.result()
     strings: dict[str, list[str]] = {}
     arrays: dict[str, Any] = {}
     for name, vec in (("words", words), ("chars", chars), ("near", near)):
