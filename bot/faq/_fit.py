@@ -5,7 +5,7 @@ the whole answerer is allowed. So the bot never imports it: this child reads the
 JSON on stdin, fits, and writes on stdout one JSON line (the strings, and each array's name, type
 code and length) followed by the arrays' raw bytes, which the bot reads with the standard library's
 array module and scores in plain Python (bot/faq/_encode.py; no numpy there either, ~16 MiB).
-Nothing is pickled or stored on disk.
+Nothing is pickled; the bot may keep this output as it is in its cache directory (_fit_cache.py).
 """
 
 from __future__ import annotations
