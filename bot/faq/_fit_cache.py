@@ -59,14 +59,14 @@ def load(directory: Path, name: str) -> bytes | None:
     """The cached output for this key, or None (missing, unreadable or corrupt: the caller refits)."""
     path = path_for(directory, name)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            digest, payload = f.read(_DIGEST), f.read()
     except FileNotFoundError:
         return None
     except OSError as err:
         log.warning("FAQ model cache %s unreadable (%s): fitting instead", path, err)
         return None
-    payload = data[_DIGEST:]
-    if len(data) <= _DIGEST or hashlib.sha256(payload).digest() != data[:_DIGEST]:
+    if not payload or hashlib.sha256(payload).digest() != digest:
         log.warning("FAQ model cache %s is corrupt or truncated: ignored, fitting again", path)
         return None
     with contextlib.suppress(OSError):
