@@ -39,8 +39,13 @@ _DIGEST = hashlib.sha256().digest_size
 def _versions() -> bytes:
     """What the fit's output depends on besides the job and _fit.py (read once per process; the
     metadata is installed files, no import of the packages themselves)."""
-    names = ("scikit-learn", "numpy", "scipy")
-    return "\n".join([sys.version, *(f"{n} {metadata.version(n)}" for n in names)]).encode()
+    found = [sys.version]
+    for name in ("scikit-learn", "numpy", "scipy"):
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:  # the fit itself then fails and says why
+            found.append(f"{name} absent")
+    return "\n".join(found).encode()
 
 
 def key(job: bytes) -> str:
