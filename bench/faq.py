@@ -8,8 +8,10 @@ Both are measured in the same run, scored by section as the outside held-out che
 - cross-validation on the training data alone (data/faq_examples.yaml in contiguous folds), which is
   what the answerer's settings (decline_below, FOCUS_WEIGHT) are chosen on, never the test sets;
 - the same figures without reading a long message's question sentence (FOCUS_WEIGHT 0), same run.
-Cost: mean and p99 per query, start-up training time, and resident memory added by importing
-scikit-learn and training (measured in a fresh subprocess, so earlier imports do not hide it).
+Cost: mean and p99 per query; start-up training time and resident memory added, measured in fresh
+subprocesses (so earlier imports do not hide them) both cold (an empty cache directory: the child
+imports scikit-learn and fits, a first start) and warm (the fitted model read from the cache that the
+cold runs wrote: a restart, or `careerbot ask` after one).
 Prints figures, ratios and "FAIL" beside any goal missed, and never stops early on a miss.
 """
 
@@ -19,6 +21,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -116,20 +119,27 @@ def latency(
 
 
 _MEMORY_PROBE = """
-import json, resource, sys, time
+import json, logging, resource, sys, time
 from pathlib import Path
 from bot.content import load_content
 def rss():
     return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() / 2**20
+said = []
+class Said(logging.Handler):
+    def emit(self, record):
+        said.append(record.getMessage())
+logging.getLogger("careerbot.faq").addHandler(Said(logging.INFO))
+logging.getLogger("careerbot.faq").setLevel(logging.INFO)
 content = load_content(Path(sys.argv[1]))
 before = rss()
 t = time.perf_counter()
 from bot.faq import FaqRetriever
-imported = rss()
-r = FaqRetriever(content.faq)
+imported, import_s = rss(), time.perf_counter() - t
+r = FaqRetriever(content.faq, cache_dir=Path(sys.argv[2]))
 r.ask("warm up: which role pays more")
 print(json.dumps({"added_mb": rss() - before, "import_mb": imported - before,
-                  "fit_s": time.perf_counter() - t}))
+                  "fit_s": time.perf_counter() - t, "import_s": import_s,
+                  "cached": any("read from the cache" in m for m in said)}))
 """
 
 
@@ -150,21 +160,47 @@ def _probe(code: str, *args: str) -> str | None:
     return out.stdout
 
 
-def memory_and_startup() -> dict[str, float]:
-    """Start-up training (min and median of STARTUP_RUNS fresh processes), the part of it that is the
-    fitting child importing scikit-learn (min, same run), and memory added (median)."""
-    runs = [json.loads(o) for _ in range(STARTUP_RUNS) if (o := _probe(_MEMORY_PROBE, str(ROOT / "data")))]
-    imports = [float(o) for _ in range(STARTUP_RUNS) if (o := _probe(_IMPORT_PROBE))]
-    if not runs or not imports:
+@dataclass
+class Startup:
+    """STARTUP_RUNS fresh processes building the base answerer: seconds (median, best; and the median
+    of the part importing bot.faq), resident memory added (median, MB), and how many of them read the
+    model from the cache."""
+
+    median_s: float
+    best_s: float
+    import_s: float
+    added_mb: float
+    import_mb: float
+    cached: int
+    runs: int
+
+
+def _startup(cache_dirs: Sequence[Path]) -> Startup:
+    runs = [json.loads(o) for d in cache_dirs if (o := _probe(_MEMORY_PROBE, str(ROOT / "data"), str(d)))]
+    if not runs:
         nan = float("nan")
-        return {"added_mb": nan, "import_mb": nan, "fit_s": nan, "fit_min_s": nan, "sklearn_s": nan}
-    return {
-        "added_mb": statistics.median(r["added_mb"] for r in runs),
-        "import_mb": statistics.median(r["import_mb"] for r in runs),
-        "fit_s": statistics.median(r["fit_s"] for r in runs),
-        "fit_min_s": min(r["fit_s"] for r in runs),
-        "sklearn_s": min(imports),
-    }
+        return Startup(nan, nan, nan, nan, nan, 0, 0)
+    return Startup(
+        statistics.median(r["fit_s"] for r in runs),
+        min(r["fit_s"] for r in runs),
+        statistics.median(r["import_s"] for r in runs),
+        statistics.median(r["added_mb"] for r in runs),
+        statistics.median(r["import_mb"] for r in runs),
+        sum(r["cached"] for r in runs),
+        len(runs),
+    )
+
+
+def memory_and_startup() -> tuple[Startup, Startup, float]:
+    """Cold starts (each with an empty cache directory: fit, then write the cache, as a first start
+    does), warm starts (the cache written by the cold runs: a restart), and the best time of the
+    fitting child importing scikit-learn (same run)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dirs = [Path(tmp) / f"cold-{i}" for i in range(STARTUP_RUNS)]
+        cold = _startup(dirs)
+        warm = _startup([dirs[0]] * STARTUP_RUNS)
+    imports = [float(o) for _ in range(STARTUP_RUNS) if (o := _probe(_IMPORT_PROBE))]
+    return cold, warm, min(imports, default=float("nan"))
 
 
 def _flag(ok: bool) -> str:
@@ -260,7 +296,7 @@ def main() -> None:
     questions = [q for _, _, q in member + old]
     mean, p99 = latency(learned.ask, questions)
     bmean, bp99 = latency(lexical.ask, questions)
-    probe = memory_and_startup()
+    cold, warm, sklearn_s = memory_and_startup()
     s, b = results["learned", "member test"], results["lexical (old)", "member test"]
     print("\ncost (same run):")
     print(
@@ -268,14 +304,24 @@ def main() -> None:
         f"lexical: mean {bmean:.3f} ms, p99 {bp99:.3f} ms (ratio x{mean / bmean:.2f})"
     )
     print(
-        f"  start-up training {fit_s:.3f} s here; in a fresh process, incl. import: median "
-        f"{probe['fit_s']:.3f} s{_flag(probe['fit_s'] <= 1)}, best {probe['fit_min_s']:.3f} s of "
-        f"{STARTUP_RUNS}; of which the fitting child importing scikit-learn: {probe['sklearn_s']:.3f} s "
-        "(best, same run)"
+        f"  start-up training {fit_s:.3f} s here (no disk cache). In fresh processes, {STARTUP_RUNS} "
+        f"each, incl. importing bot.faq (median {cold.import_s * 1000:.0f} ms cold, "
+        f"{warm.import_s * 1000:.0f} ms warm; the bot imports it before it fits):"
     )
     print(
-        f"  resident memory added by import + training: {probe['added_mb']:.1f} MB "
-        f"(import alone {probe['import_mb']:.1f} MB){_flag(probe['added_mb'] <= 40)}"
+        f"    cold (empty cache: fit, then write it): median {cold.median_s:.3f} s"
+        f"{_flag(cold.median_s <= 1)}, best {cold.best_s:.3f} s; of which the fitting child importing "
+        f"scikit-learn: {sklearn_s:.3f} s (best, same run)"
+    )
+    print(
+        f"    warm (restart, read from the cache; {warm.cached} of {warm.runs} did): median "
+        f"{warm.median_s * 1000:.1f} ms{_flag(warm.median_s <= 1 and warm.cached == warm.runs)}, best "
+        f"{warm.best_s * 1000:.1f} ms (warm / cold x{warm.median_s / cold.median_s:.3f})"
+    )
+    print(
+        f"  resident memory added by import + training: cold {cold.added_mb:.1f} MB, warm "
+        f"{warm.added_mb:.1f} MB (import alone {cold.import_mb:.1f} MB)"
+        f"{_flag(max(cold.added_mb, warm.added_mb) <= 40)}"
     )
     print(
         "\nlearned / lexical on the member test set: "

@@ -1,9 +1,10 @@
 """The FAQ answerer while it is fitted in the background, so the bot connects without waiting for it.
 
-Fitting runs scikit-learn in a child process (bot/faq/answerer.py) and takes a second or more; the
-gateway connection and every other command do not need it. Until it is ready, questions get a short
-"warming up" reply (FaqNotReady, answered in bot/client.py), autocomplete and a quiz result's FAQ links
-fall back to the content alone, and everything else waits for nothing.
+Fitting runs scikit-learn in a child process (bot/faq/answerer.py) and takes a second or more (tens of
+milliseconds when the fitted model is in the cache directory); the gateway connection and every other
+command do not need it. Until it is ready, questions get a short "warming up" reply (FaqNotReady,
+answered in bot/client.py), autocomplete and a quiz result's FAQ links fall back to the content alone,
+and everything else waits for nothing.
 """
 
 from __future__ import annotations

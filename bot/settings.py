@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     # under Discord's 3 s acknowledgement window so that reply still reaches them.
     database_busy_timeout_ms: int = Field(default=1500, ge=0)
     content_dir: Path = Path("data")
+    # The FAQ answerer's fitted base model between starts (content-addressed; safe to delete).
+    # Blank: $XDG_CACHE_HOME/careerbot, else ~/.cache/careerbot.
+    cache_dir: Path = Field(default=None, validate_default=True)
     dev_guild_id: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     discord_api_base_url: str | None = None  # e.g. a REST proxy or the loopback fake
@@ -57,10 +61,17 @@ class Settings(BaseSettings):
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: Annotated[list[int] | None, NoDecode] = None
 
-    @field_validator("database_path", "content_dir")
+    @field_validator("database_path", "content_dir", "cache_dir")
     @classmethod
     def _against_project(cls, value: Path) -> Path:
         return value if value.is_absolute() else PROJECT_ROOT / value
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _xdg_cache(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "careerbot"
+        return value
 
     @field_validator("shard_ids", mode="before")
     @classmethod

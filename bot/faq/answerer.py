@@ -4,14 +4,17 @@ Two linear models over one TF-IDF feature space (word 1-2-grams + char_wb 2-4-gr
 slang still share pieces with the training wordings). The first picks the article section, or
 "none" for what the article does not answer; the second picks the entry within that section. Both
 are fitted at start-up from data/ (entries' questions and phrasings plus data/faq_examples.yaml,
-and a server's taught examples): nothing pickled, nothing downloaded. See bench/faq.py.
+and a server's taught examples): nothing pickled, nothing downloaded. The base model's fitted arrays
+may be kept in a cache directory between starts (bot/faq/_fit_cache.py). See bench/faq.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
+import os
 import subprocess
 import sys
 from array import array
@@ -21,6 +24,7 @@ from functools import partial
 from pathlib import Path
 
 from bot.content import NONE_LABEL, Faq, FaqEntry
+from bot.faq import _fit_cache
 from bot.faq._encode import Linear, Vectorizer, char_wb_ngrams, read_fit, word_ngrams
 from bot.faq._text import clean, focus
 
@@ -38,6 +42,8 @@ FOCUS_WEIGHT = 0.5
 # must move the boundary for its neighbours, not only for its own exact wording.
 TAUGHT_WEIGHT = 3.0
 Floats = list[float]
+
+log = logging.getLogger("careerbot.faq")
 
 
 class TrainingFailed(RuntimeError):
@@ -127,9 +133,12 @@ def _model(out: bytes) -> _Model:
 class FaqRetriever:
     """The trained answerer (the name is kept from the lexical retriever it replaced)."""
 
-    def __init__(self, faq: Faq, extra: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self, faq: Faq, extra: Iterable[tuple[str, str]] = (), *, cache_dir: Path | None = None
+    ) -> None:
         """`extra`: (text, entry id or "none") a server's moderators taught; they weigh TAUGHT_WEIGHT
-        rows each, and their exact wording always gets the taught answer."""
+        rows each, and their exact wording always gets the taught answer. `cache_dir`: where the
+        base model (no `extra`) is read from, or written after a fit; None: always fit."""
         self.faq = faq
         self.entries = list(faq.entries)
         self.threshold = faq.decline_below
@@ -153,6 +162,7 @@ class FaqRetriever:
             [None if lab == NONE_LABEL else lab for _, lab, _ in kept],
             [w for _, _, w in kept],
             shared=not extra,
+            cache_dir=cache_dir,
         )
         self._linear = m.linear
         self._section_names = m.section_names
@@ -293,27 +303,54 @@ class FaqRetriever:
 
 
 def _fit_in_child(
-    texts: list[str], sections: list[str], entries: list[str | None], weights: list[float], *, shared: bool
+    texts: list[str],
+    sections: list[str],
+    entries: list[str | None],
+    weights: list[float],
+    *,
+    shared: bool,
+    cache_dir: Path | None = None,
 ) -> _Model:
     """Run bot/faq/_fit.py in a child process and read back its arrays (never pickles). `shared`:
-    the base training set, which every client and server of this process starts from."""
+    the base training set, which every client and server of this process starts from; only its
+    fit is kept in memory and in `cache_dir`."""
     job = json.dumps({"texts": texts, "sections": sections, "entries": entries, "weights": weights})
-    return _fit_shared(job.encode()) if shared else _model(_fit_job(job.encode()))
+    return _fit_shared(job.encode(), cache_dir) if shared else _model(_fit_job(job.encode()))
 
 
-def _fit_shared(job: bytes) -> _Model:
+def _fit_shared(job: bytes, cache_dir: Path | None) -> _Model:
     # Cached in memory: a process that builds the base answerer again (a restarted client, the test
     # suite's many bots) fits once and holds one model. A server's own fits are not kept twice.
-    # Keyed by digest, so the ~120 kB training set is not kept as a key. Nothing is written anywhere.
+    # Keyed by digest, so the ~120 kB training set is not kept as a key.
     key = hashlib.sha256(job).digest()
     if key not in _SHARED:
         if len(_SHARED) >= 2:
             del _SHARED[next(iter(_SHARED))]
-        _SHARED[key] = _model(_fit_job(job))
+        _SHARED[key] = _cached_or_fitted(job, cache_dir)
     return _SHARED[key]
 
 
 _SHARED: dict[bytes, _Model] = {}
+
+
+def _cached_or_fitted(job: bytes, cache_dir: Path | None) -> _Model:
+    """The model from `cache_dir` when this exact fit is there, else fitted (and then stored)."""
+    if cache_dir is None:
+        return _model(_fit_job(job))
+    name = _fit_cache.key(job)
+    cached = _fit_cache.load(cache_dir, name)
+    if cached is not None:
+        try:
+            model = _model(cached)
+        except Exception:  # digest-valid but unreadable here (a reader changed): fit instead
+            log.warning("FAQ model cache %s unreadable: fitting again", cache_dir, exc_info=True)
+        else:
+            log.info("FAQ answerer read from the cache in %s", cache_dir)
+            return model
+    out = _fit_job(job)
+    model = _model(out)  # the fit's output reads back before it is stored
+    _fit_cache.store(cache_dir, name, out)
+    return model
 
 
 def _fit_job(job: bytes) -> bytes:
@@ -324,6 +361,9 @@ def _fit_job(job: bytes) -> bytes:
         capture_output=True,
         timeout=FIT_TIMEOUT_S,
         check=False,
+        # One BLAS thread: the fit uses none (liblinear, sparse products), and the thread pools that
+        # numpy's and scipy's OpenBLAS otherwise start spin for ~0.1 s of CPU on a 2-core machine.
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
     )
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
