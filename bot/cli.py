@@ -44,7 +44,7 @@ def _settings() -> Settings:
 
 def _content(settings: Settings, *, cache: bool = True) -> Content:
     try:
-        return load_content(settings.content_dir, cache=cache)
+        return load_content(settings.content_dir, cache_dir=settings.cache_dir if cache else None)
     except ContentError as exc:
         raise Fatal(str(exc)) from None
 
@@ -155,9 +155,8 @@ def match_json(match: Match) -> dict[str, object]:
     }
 
 
-def _ask(content: Content, args: argparse.Namespace) -> None:
-
-    retriever = FaqRetriever(content.faq)
+def _ask(content: Content, args: argparse.Namespace, cache_dir: Path) -> None:
+    retriever = FaqRetriever(content.faq, cache_dir=cache_dir)
     questions = sys.stdin if args.stdin else [" ".join(args.question)]
     for line in questions:
         question = line.rstrip("\n")
@@ -309,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif command == "ask":
             if not args.stdin and not args.question:
                 raise Fatal("ask needs a question, or --stdin")
-            _ask(content, args)
+            _ask(content, args, settings.cache_dir)
     except Fatal as exc:
         print(f"careerbot: {exc}", file=sys.stderr)
         return exc.code

@@ -10,6 +10,7 @@ import secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import discord
@@ -161,7 +162,7 @@ class CareerBot(commands.AutoShardedBot):
         content: Content,
         *,
         extensions: tuple[str, ...] = EXTENSIONS,
-        faq_fit: Callable[[Faq], FaqRetriever] = FaqRetriever,
+        faq_fit: Callable[[Faq], FaqRetriever] | None = None,
     ) -> None:
         # Default intents carry no privileged ones; guild/DM messages stay on so mentions arrive.
         intents = discord.Intents.default()
@@ -183,7 +184,8 @@ class CareerBot(commands.AutoShardedBot):
         self.content = content
         self.storage = Storage(settings.database, busy_timeout_ms=settings.database_busy_timeout_ms)
         # Fitted in the background from setup_hook: connecting to Discord does not wait for it.
-        self.faq = WarmingFaq(content.faq, faq_fit)
+        # A restart reads the base model from CACHE_DIR instead of fitting it again (bot/faq/_fit_cache.py).
+        self.faq = WarmingFaq(content.faq, faq_fit or partial(FaqRetriever, cache_dir=settings.cache_dir))
         self._faq_warming: asyncio.Task[None] | None = None
         self.faq_answers = FaqService(self.faq, self.storage)
         self.quizzes = QuizService(content, self.storage, idle_hours=settings.quiz_idle_hours)

@@ -3,10 +3,11 @@
 Everything the bot says about the two careers lives in YAML, validated here at start-up: a broken
 file stops the bot with ``file: path.to.field: reason`` instead of failing later inside a click.
 
-Once validated, the content is also kept as JSON in ``<content dir>/.cache/``, named by the digest of
-the YAML files' bytes: a restart on unchanged files reads that (~1 ms) instead of importing and
-running the YAML parser (~30 ms of a ~0.5 s start). Any change to the files changes the digest, so an
-edited file is always parsed and checked again; a cache that cannot be read or written is ignored.
+Given a cache folder (the bot passes CACHE_DIR), the validated content is also kept there as JSON,
+named by the digest of the YAML files' bytes: a restart on unchanged files reads that (~1 ms) instead
+of importing and running the YAML parser (~30 ms of a ~0.5 s start). Any change to the files changes
+the digest, so an edited file is always parsed and checked again; a cache that cannot be read or
+written is ignored.
 """
 
 from __future__ import annotations
@@ -349,9 +350,6 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-CACHE_DIR = ".cache"  # inside the content directory; git ignores it
-
-
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -382,7 +380,7 @@ def _to_cache(path: Path, content: Content) -> None:
     # file or a whole one.
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(content.model_dump_json().encode())
         tmp.replace(path)
         for stale in path.parent.glob("content-*.json"):  # earlier versions of the files
@@ -394,17 +392,17 @@ def _to_cache(path: Path, content: Content) -> None:
             tmp.unlink()
 
 
-def load_content(content_dir: Path, *, cache: bool = True) -> Content:
+def load_content(content_dir: Path, *, cache_dir: Path | None = None) -> Content:
     raws = {name: _read(content_dir / name) for name in FILES}
     examples_path = content_dir / EXAMPLES_FILE
     if examples_path.exists():
         raws[EXAMPLES_FILE] = _read(examples_path)
     digest = _digest(raws)
-    cache_path = content_dir / CACHE_DIR / f"content-{digest}.json"
-    if cache and (cached := _from_cache(cache_path, digest)) is not None:
+    cache_path = cache_dir / f"content-{digest}.json" if cache_dir is not None else None
+    if cache_path is not None and (cached := _from_cache(cache_path, digest)) is not None:
         return cached
     content = _validate(content_dir, raws, digest)
-    if cache:
+    if cache_path is not None:
         _to_cache(cache_path, content)
     return content
 

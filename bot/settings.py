@@ -36,8 +36,8 @@ class Settings(BaseSettings):
     # under Discord's 3 s acknowledgement window so that reply still reaches them.
     database_busy_timeout_ms: int = Field(default=1500, ge=0)
     content_dir: Path = Path("data")
-    # The FAQ answerer's fitted base model between starts (content-addressed; safe to delete).
-    # Blank: $XDG_CACHE_HOME/careerbot, else ~/.cache/careerbot.
+    # Start-up caches between starts: the validated content and the FAQ answerer's fitted base model
+    # (each content-addressed; safe to delete). Blank: $XDG_CACHE_HOME/careerbot, else ~/.cache/careerbot.
     cache_dir: Path = Field(default=None, validate_default=True)
     dev_guild_id: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

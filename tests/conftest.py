@@ -63,6 +63,7 @@ def make_settings(discord_fake: FakeDiscord | None, tmp_path: Path, **overrides:
         "chart_cooldown_seconds": 0,
         "faq_cooldown_seconds": 0,
         "export_cooldown_seconds": 0,
+        "cache_dir": tmp_path / "cache",  # never the developer's ~/.cache
     }
     if discord_fake is not None:
         values |= {

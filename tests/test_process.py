@@ -27,6 +27,7 @@ def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
     env.update(
         DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        CACHE_DIR=str(tmp_path / "cache"),  # never the developer's ~/.cache
         GUILD_READY_TIMEOUT="0.05",
         PYTHONUNBUFFERED="1",
         MPLBACKEND="Agg",
