@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -32,6 +33,9 @@ class Housekeeping(commands.Cog):
         # outlives one interval, so the holder renews it before it lapses, and it lapses if the holder dies.
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.lease_ttl = bot.settings.housekeeping_minutes * 60 * 1.5
+        # Set once the first pass (a sweep, or finding the lease taken) is over: what tests and tools
+        # wait on to start from a settled database.
+        self.first_pass = asyncio.Event()
 
     async def cog_load(self) -> None:
         self.loop.start()
@@ -54,6 +58,8 @@ class Housekeeping(commands.Cog):
         except Exception:
             log.exception("housekeeping failed; will try again next run")
             return
+        finally:
+            self.first_pass.set()
         log.info("housekeeping: %s", swept)
 
     @commands.Cog.listener()

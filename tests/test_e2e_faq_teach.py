@@ -25,6 +25,10 @@ BOTH_BACKENDS = True  # the runner fixture runs each test on SQLite and on Postg
 LAGOS = "how lively is the Lagos tech scene for ai folks"  # declined by the shipped answerer
 DAILY = "what does an ai engineer do all day"  # answered (ai-daily), then 👎'd
 
+# A server's refit is a child process importing scikit-learn (~1 s idle); on a shared 2-core machine
+# under load it has taken over 5 s. The bound on waiting for the answer it gates, not a sleep.
+REFIT_S = 30.0
+
 
 class Server(NamedTuple):
     guild: Any
@@ -65,7 +69,7 @@ async def teach(
     assert shown.modal is not None
     field = shown.modal["components"][0]["components"][0]
     assert field["value"] == asked  # the member's wording, for the moderator to edit
-    done = await fake.submit_modal(s.mod, shown, {"wording": wording or asked})
+    done = await fake.submit_modal(s.mod, shown, {"wording": wording or asked}, timeout=REFIT_S)
     assert done.ephemeral and "Saved for this server" in done.content
     await done.wait_followups(1)
     return done
@@ -167,7 +171,9 @@ async def test_a_question_asked_while_its_server_refits_waits_for_it_and_stays_p
     # start and the answer outlasts the acknowledgement budget.
     async with hold_database(runner):
         asked = asyncio.create_task(
-            fake.invoke(s.alice, "faq", guild=s.guild, options={"question": LAGOS, "public": True})
+            fake.invoke(
+                s.alice, "faq", guild=s.guild, options={"question": LAGOS, "public": True}, timeout=REFIT_S
+            )
         )
         await fake.wait_for(lambda: any(r.deferred for r in fake.interactions))
     res = await asked

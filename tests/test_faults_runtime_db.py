@@ -79,9 +79,13 @@ async def test_every_postgresql_connection_cut_while_idle_the_next_click_just_wo
     guild = fake.add_guild(name="Career Hub")
     alice = fake.add_user("alice")
     fake.add_member(guild, alice)
-    await runner.start()
+    bot = await runner.start()
     await fake.invoke(alice, "careerquiz", guild=guild)
     dm = await answer_all(fake, alice, await fake.wait_dm(alice), AI_PATH[:2])
+    # A busy moment earlier left several idle connections in the pool; a restart ends every one.
+    busy = [await bot.storage._pool.acquire() for _ in range(3)]
+    for conn in busy:
+        await bot.storage._pool.release(conn)
 
     caplog.set_level(logging.WARNING, logger="careerbot")
     admin = await asyncpg.connect(runner.db_path)

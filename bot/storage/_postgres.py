@@ -114,7 +114,9 @@ async def _begin(pool: Any, options: dict[str, Any]) -> tuple[Any, Any]:
     A connection the server ended while it sat idle in the pool (a restart, a failover, an admin's
     pg_terminate_backend) fails at BEGIN, before anything of ours ran, so taking another one once is
     safe. Depending on when the server's notice is read, asyncpg reports it as a dropped connection
-    or as an InternalClientError; both mean the same here."""
+    or as an InternalClientError; both mean the same here. What ended one idle connection (a
+    restart) has usually ended the pool's other idle ones too: all are replaced before the retry,
+    which would otherwise draw another dead one."""
     for attempt in (1, 2):
         conn = await pool.acquire()
         tx = conn.transaction(**options)
@@ -125,6 +127,7 @@ async def _begin(pool: Any, options: dict[str, Any]) -> tuple[Any, Any]:
             await pool.release(conn)
             if attempt == 2:
                 raise
+            await pool.expire_connections()
             continue
         except BaseException:
             await pool.release(conn)
