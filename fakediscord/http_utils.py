@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+
+# When the request's bytes were read off the socket (time.perf_counter), set by the server's middleware.
+ARRIVED = web.RequestKey("arrived", float)
+
+
+def received_at(request: web.Request) -> float:
+    """When the bot's request reached the fake: read off the socket, before it queued for a handler.
+
+    Discord judges a deadline on receipt; the fake's handlers share an event loop with the members
+    it plays, and the time a request waits there for its handler is the load generator's, not the bot's."""
+    return request.get(ARRIVED) or time.perf_counter()
 
 
 class DiscordHTTPError(Exception):

@@ -11,6 +11,7 @@ from . import permissions as perms
 from .http_utils import DiscordError
 from .messages import FakeAttachment, FakeMessage
 from .models import FakeChannel, FakeGuild, FakeMember, FakeUser
+from .waiting import interaction_key
 
 if TYPE_CHECKING:
     from .core import FakeDiscordCore
@@ -106,7 +107,7 @@ class InteractionResult:
     async def wait_followups(self, n: int, timeout: float = 5.0) -> list[FakeMessage]:
         """Wait until at least `n` followup messages were sent for this interaction."""
         try:
-            await self.fake._wait_for(lambda: len(self.followups) >= n, timeout)
+            await self.fake._wait_for(lambda: len(self.followups) >= n, timeout, key=interaction_key(self.id))
         except TimeoutError:
             raise TimeoutError(
                 f"{self.label} (interaction {self.id}) by {self.user.name}: "
@@ -175,7 +176,7 @@ async def wait_finished(
         return result.finished or (not expect_followup and acknowledged)
 
     try:
-        await fake._wait_for(done, timeout)
+        await fake._wait_for(done, timeout, key=interaction_key(result.id))
     except TimeoutError:
         if result.callback_type is None:
             state = "the bot never answered it (no interaction callback)"

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .http_utils import DiscordError, DiscordHTTPError, json_response, no_content, not_found, read_body
+from .http_utils import (
+    DiscordError,
+    DiscordHTTPError,
+    json_response,
+    no_content,
+    not_found,
+    read_body,
+    received_at,
+)
 from .interactions import (
     ALLOWED_CALLBACKS,
     APPLICATION_COMMAND,
@@ -23,6 +31,7 @@ from .interactions import (
 from .limits import FormErrors, check_choices, check_modal
 from .message_bodies import apply_message_body, reject, validate_message_body
 from .messages import CHAT_INPUT_COMMAND, DEFAULT, EPHEMERAL, LOADING, FakeMessage
+from .waiting import interaction_key
 
 if TYPE_CHECKING:
     from .core import FakeDiscordCore
@@ -54,7 +63,7 @@ class InteractionRoutes:
         result.errors.append(error)
         if result.error is None:
             result.error = error
-        self.fake._poke()
+        self.fake._poke(interaction_key(result.id))
 
     def _new_message(self, result: InteractionResult, flags: int, *, followup: bool) -> FakeMessage:
         metadata: dict[str, Any] = {
@@ -104,7 +113,7 @@ class InteractionRoutes:
     # -- callback ------------------------------------------------------------------------------
 
     async def callback(self, request: web.Request) -> web.Response:
-        received = time.perf_counter()
+        received = received_at(request)
         result = self.fake._interactions_by_id.get(int(request.match_info["interaction_id"]))
         if result is None or result.token != request.match_info["token"]:
             raise DiscordHTTPError(404, 10062, "Unknown interaction")
@@ -159,6 +168,8 @@ class InteractionRoutes:
             await self.fake._message_created(message)
         elif callback_type == DEFERRED_UPDATE_MESSAGE:
             result.message = result.source_message
+            if result.source_message is not None:
+                self.fake._deferred_updates.setdefault(result.source_message.id, []).append(result)
         elif callback_type == UPDATE_MESSAGE:
             target = result.source_message
             if target is None:
@@ -192,7 +203,7 @@ class InteractionRoutes:
 
         result.callback_type = callback_type
         result.latency = received - result.sent_at
-        self.fake._poke()
+        self.fake._poke(interaction_key(result.id))
         if not _truthy(request.query.get("with_response")):
             return no_content()
         return json_response(self._callback_body(result, callback_type))
@@ -252,7 +263,7 @@ class InteractionRoutes:
             await self.fake._message_created(message)
         result.followups.append(message)
         result.deferral_resolved = True
-        self.fake._poke()
+        self.fake._poke(interaction_key(result.id))
         if not _truthy(request.query.get("wait")):
             return no_content()
         return json_response(message.payload())
@@ -280,6 +291,7 @@ class InteractionRoutes:
         apply_message_body(self.fake, target, body, files, creating=False)
         result.deferral_resolved = True
         await self.fake._message_edited(target)
+        self.fake._poke(interaction_key(result.id))
         return json_response(target.payload())
 
     async def delete_message(self, request: web.Request) -> web.Response:
@@ -287,4 +299,5 @@ class InteractionRoutes:
         target = self._target(result, request.match_info["message_id"])
         result.deferral_resolved = True
         await self.fake._message_deleted(target)
+        self.fake._poke(interaction_key(result.id))
         return no_content()

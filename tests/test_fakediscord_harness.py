@@ -564,6 +564,23 @@ async def test_gateway_identify_with_bad_token_closes_4004(fake: FakeDiscord) ->
         assert closing.type is aiohttp.WSMsgType.CLOSE and closing.data == 4004
 
 
+async def test_requests_are_timed_from_the_socket_read(fake: FakeDiscord) -> None:
+    """Discord judges deadlines on receipt: the fake stamps a request when it reads it off the socket,
+    so time queued behind the fake's own work is not charged to the bot. Two requests pipelined in one
+    write are read together; the second then waits for the first's handler, from the same stamp."""
+    host, port = fake.http_base.removeprefix("http://").rsplit(":", 1)
+    _reader, writer = await asyncio.open_connection(host, int(port))
+    request = f"GET /api/v10/gateway/bot HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bot {fake.token}\r\n\r\n"
+    writer.write(request.encode() * 2)
+    await writer.drain()
+    await fake.wait_for(lambda: len(fake.requests) == 2)
+    writer.close()
+    await writer.wait_closed()
+    assert [r.status for r in fake.requests] == [200, 200]
+    first, second = fake.queued_seconds
+    assert 0 <= first <= second
+
+
 async def test_privileged_intents_refused_with_4014(world: World) -> None:
     intents = discord.Intents.default()
     intents.members = True
