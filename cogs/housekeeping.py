@@ -42,7 +42,10 @@ class Housekeeping(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.loop.cancel()
-        await self.bot.storage.release_exclusive(LEASE)
+        try:
+            await self.bot.storage.release_exclusive(LEASE, self.holder)
+        except Exception:  # shutting down regardless: on SQLite the lease then lapses by itself
+            log.warning("housekeeping: could not release the lease; it lapses on its own", exc_info=True)
 
     async def _after_start(self) -> None:
         # The first sweep waits until the bot is connected and its FAQ answerer fitted: a sweep of a

@@ -16,7 +16,6 @@ import pytest
 from bot.client import EXTENSIONS, CareerBot
 from bot.content import Content, load_content
 from bot.settings import Settings
-from cogs.housekeeping import Housekeeping
 from fakediscord import FakeDiscord
 from fakediscord.fixtures import fake  # noqa: F401  (re-exported fixture)
 
@@ -111,9 +110,11 @@ class BotRunner:
             raise AssertionError("bot did not become ready within 15 s")
         # Housekeeping's first pass starts once the bot is ready: let it finish, so a test's own
         # writes (some hold SQLite's lock from this loop) never meet it half-way.
-        housekeeping = bot.get_cog("Housekeeping")
-        if isinstance(housekeeping, Housekeeping):
-            await asyncio.wait_for(housekeeping.first_pass.wait(), 15)
+        # By attribute, not isinstance: discord.py imports an extension's module afresh at each load, so
+        # after a restart the cog's class is not the one imported here.
+        first_pass = getattr(bot.get_cog("Housekeeping"), "first_pass", None)
+        if isinstance(first_pass, asyncio.Event):
+            await asyncio.wait_for(first_pass.wait(), 15)
         return bot
 
     async def stop(self) -> None:

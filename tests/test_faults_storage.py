@@ -249,3 +249,26 @@ async def test_a_dropped_postgresql_connection_is_not_saved_then_reconnects(
     assert res.error is None and res.message is not None
     assert res.message.embeds[0]["title"] == "Career quiz · Question 4 of 13"
     assert db_rows(runner.db_path, "SELECT count(*) FROM quiz_answers")[0][0] == 3
+
+
+async def test_a_write_cancelled_at_its_begin_leaves_no_transaction_open(tmp_path: Path) -> None:
+    # A task cancelled while its BEGIN waits on aiosqlite's thread (what shutdown does to a housekeeping
+    # pass) must not leave that transaction open: every later write would fail with "cannot start a
+    # transaction within a transaction".
+    from bot.storage import Storage
+
+    storage = Storage(tmp_path / "c.sqlite3")
+    await storage.open()
+    try:
+        for _ in range(20):
+            task = asyncio.create_task(storage.try_lease("job", "a", 90, 0.0))
+            await asyncio.sleep(0)  # one step: the task takes the lock and waits on its BEGIN
+            assert storage._lock.locked()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert await storage.try_lease("job", "a", 90, 0.0)
+            await storage.release_exclusive("job", "a")
+        assert await storage.lease_holder("job", 1.0) is None
+    finally:
+        await storage.close()

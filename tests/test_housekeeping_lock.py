@@ -1,14 +1,19 @@
 """Housekeeping runs in one process at a time: on PostgreSQL an advisory lock held on a connection of
-its own. Two Storage objects on one schema stand for two bot processes sharing the database."""
+its own, on SQLite a lease row. Two Storage objects on one schema stand for two bot processes sharing
+the database; a restart goes through the real bot."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import asyncpg
 
 from bot.storage import Storage
+from cogs.housekeeping import Housekeeping
+from tests.conftest import BotRunner
+from tests.quiz_paths import db_rows
 
 JOB = "housekeeping"
 
@@ -85,3 +90,36 @@ async def test_sqlite_keeps_the_lease_row(tmp_path: Path) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_restarted_bot_runs_housekeeping_at_once(runner: BotRunner) -> None:
+    # One process, restarted (a deploy): its earlier run gave the lease up on shutdown, so the new run's
+    # first pass sweeps instead of skipping until the old lease lapses (90 minutes by default).
+    bot = await runner.start()
+    # By attribute, not isinstance: discord.py imports an extension's module afresh on each load.
+    first: Housekeeping = bot.get_cog("Housekeeping")  # type: ignore[assignment]
+    assert await bot.storage.lease_holder(JOB, time.time()) == first.holder
+    await runner.stop()
+
+    # While it was down, a member's question passed the retention period.
+    storage = await opened(runner.db_path)
+    try:
+        old = time.time() - (bot.settings.faq_retention_days + 1) * 86400
+        await storage.record_faq_query(
+            user_id=42,
+            guild_id=None,
+            question="is the pay really that different?",
+            entry_id=None,
+            score=0.1,
+            declined=True,
+            source="slash",
+            now=old,
+        )
+    finally:
+        await storage.close()
+
+    bot = await runner.start()
+    second: Housekeeping = bot.get_cog("Housekeeping")  # type: ignore[assignment]
+    assert second.holder != first.holder
+    assert await bot.storage.lease_holder(JOB, time.time()) == second.holder
+    assert db_rows(runner.db_path, "SELECT count(*) FROM faq_queries") == [(0,)], "purged at the first pass"

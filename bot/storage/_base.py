@@ -333,13 +333,12 @@ class StorageBase:
             return
         async with self._lock:
             with _transient_errors():
-                await self.db.execute("BEGIN IMMEDIATE")
                 try:
+                    await self.db.execute("BEGIN IMMEDIATE")
                     yield _SqliteTx(self.db)
                     await self.db.execute("COMMIT")
                 except BaseException:
-                    if self.db.in_transaction:
-                        await self.db.execute("ROLLBACK")
+                    await self._undo()
                     raise
 
     @asynccontextmanager
@@ -353,7 +352,11 @@ class StorageBase:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 self._restore_busy_timeout()
-                await self.db.execute("BEGIN IMMEDIATE")  # wait for the lock off the loop
+                try:
+                    await self.db.execute("BEGIN IMMEDIATE")  # wait for the lock off the loop
+                except BaseException:
+                    await self._undo()
+                    raise
             try:
                 yield _LoopTx(con)
                 _run(con, "COMMIT")
@@ -361,6 +364,13 @@ class StorageBase:
                 if con.in_transaction:
                     _run(con, "ROLLBACK")
                 raise
+
+    async def _undo(self) -> None:
+        """Roll back whatever the writer connection has open, in aiosqlite's thread and queued behind
+        what still runs there: a task cancelled while awaiting its BEGIN (a shutdown) leaves that BEGIN
+        to run after it, and a transaction left open would refuse every later write. sqlite3's
+        rollback() is a no-op when no transaction is open."""
+        await asyncio.shield(self.db.rollback())
 
     async def _checkpoint_if_large(self) -> None:
         self._fast_commits += 1

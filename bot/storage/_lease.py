@@ -50,8 +50,14 @@ class LeaseTables(StorageBase):
         self._exclusive[name] = conn
         return True
 
-    async def release_exclusive(self, name: str) -> None:
-        """Give the job up (on shutdown); another process takes it at its next try."""
+    async def release_exclusive(self, name: str, holder: str) -> None:
+        """Give the job up (on shutdown); another process, or this one restarted, takes it at its next
+        try. On SQLite the lease row goes (only if still ours): left to lapse, it would make a restarted
+        bot skip housekeeping for up to 1.5 intervals (90 minutes by default)."""
+        if not self.is_postgres:
+            async with self._tx() as db:
+                await db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+            return
         conn: Any = self._exclusive.pop(name, None)
         if conn is not None:
             await conn.close()
