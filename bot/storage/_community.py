@@ -265,9 +265,7 @@ class CommunityTables(LargeData):
         if self.is_postgres:
             return  # PostgreSQL's own checkpointer and autovacuum do this
         async with self._lock:
-            # PASSIVE never waits for a moderator's long read, so members' writes never queue behind it;
-            # journal_size_limit trims the file once the log is folded back.
-            await self.db.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+            await self._fold_wal()  # never waits long for a moderator's read: see there
 
     async def counts(self) -> Mapping[str, int]:
         """Row counts per table (for tests and ad-hoc maintenance)."""
