@@ -1,5 +1,5 @@
 """Issue 11 through the fake, as the member sees it: option order kept across a restart, and one live
-quiz message after Resume."""
+quiz message after Resume or Start over."""
 
 from __future__ import annotations
 
@@ -74,14 +74,47 @@ async def test_after_resume_one_quiz_message_stays_live(
     assert [m.id for m in live_quiz_messages(fake, alice)] == [second.id]
     old = next(m for m in fake.dm_messages(alice) if m.id == first.id)
     assert old.components == [] and str(second.id) in old.embeds[0]["description"]
-    # Resumed from DMs too.
+    # Resumed from DMs too: the Resume / Start over prompt itself becomes the quiz message.
     res = await fake.invoke(alice, "careerquiz")
-    clicked = await fake.click(alice, res.message, resume_id(res))
-    await clicked.wait_followups(1)  # the new quiz message itself; the old one is retired right after
-    await fake.wait_for(lambda: second.edits > 0)
+    await fake.click(alice, res.message, resume_id(res))
+    await fake.wait_for(lambda: second.edits > 0)  # retired once the prompt shows the question
     live = live_quiz_messages(fake, alice)
-    assert len(live) == 1 and live[0].id != second.id
-    assert live[0].embeds[0]["title"].endswith("Question 5 of 13")
+    assert [m.id for m in live] == [res.message.id]
+    assert live[0].embeds[0]["title"].endswith("Question 5 of 13") and not live[0].content
+
+
+async def test_start_over_leaves_one_live_quiz_and_no_waiting_prompt(
+    fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any]
+) -> None:
+    guild, alice = member
+    await runner.start()
+    await fake.invoke(alice, "careerquiz", guild=guild)
+    first = await answer_all(fake, alice, await fake.wait_dm(alice), AI_PATH[:2])
+    # From the server: the new quiz goes to the DMs and the old message stops offering its buttons.
+    res = await fake.invoke(alice, "careerquiz", guild=guild)
+    restart = next(c for c in res.message.custom_ids() if c.startswith("cqs:restart:"))
+    await fake.click(alice, res.message, restart)
+    await fake.wait_for(lambda: first.edits > 2)  # two answers, then retired
+    second = await fake.wait_dm(alice, lambda m: m.id != first.id and "Question 1 of 13" in str(m.embeds))
+    assert [m.id for m in live_quiz_messages(fake, alice)] == [second.id]
+    old = next(m for m in fake.dm_messages(alice) if m.id == first.id)
+    assert old.components == [] and old.embeds[0]["title"] == "Quiz started over"
+    assert str(second.id) in old.embeds[0]["description"]
+    # From the DMs: the prompt becomes the new quiz; nothing is left saying "On its way…".
+    await answer_all(fake, alice, second, AI_PATH[:1])
+    res = await fake.invoke(alice, "careerquiz")
+    restart = next(c for c in res.message.custom_ids() if c.startswith("cqs:restart:"))
+    await fake.click(alice, res.message, restart)
+    await fake.wait_for(lambda: not second.components)
+    live = live_quiz_messages(fake, alice)
+    assert [m.id for m in live] == [res.message.id]
+    assert live[0].embeds[0]["title"].endswith("Question 1 of 13")
+    assert not any("On its way" in (m.content or "") for m in fake.dm_messages(alice))
+    assert db_rows(runner.db_path, "SELECT status FROM quiz_sessions ORDER BY id") == [
+        ("abandoned",),
+        ("abandoned",),
+        ("active",),
+    ]
 
 
 async def test_the_role_buttons_name_the_role_and_remove_it(fake: FakeDiscord, runner: BotRunner) -> None:

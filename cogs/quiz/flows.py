@@ -16,7 +16,7 @@ import discord
 from bot.client import CareerBot, within_budget
 from bot.quiz.engine import NotCurrentQuestion
 from bot.quiz.service import Progress, UnknownSession, faq_followups
-from bot.storage import ResultRow
+from bot.storage import ResultRow, SessionRow
 from cogs._path_roles import give_path_role
 from cogs.compare import send_salary
 from cogs.quiz.render import DETAIL_TITLES, detail_embed, share_card
@@ -37,17 +37,20 @@ DMS_CLOSED_TEXT = (
 )
 
 
-async def deliver(interaction: Interaction, progress: Progress) -> None:
+async def deliver(
+    interaction: Interaction, progress: Progress, *, replaced: SessionRow | None = None
+) -> None:
     """Send the current question to the member's DMs, or explain and offer the channel when DMs are closed.
 
     The interaction is already deferred. Never retries a refused DM: one attempt, one explanation.
+    ``replaced``: the quiz that Start over ended, whose message must stop offering its buttons.
     """
     kwargs = await shown(interaction.client, progress)
     quizzes = interaction.client.quizzes
     if interaction.guild is None:  # already in DMs: the reply is the quiz message
         reply = await interaction.followup.send(**kwargs, wait=True)
         await quizzes.set_message(progress.session.id, reply.channel.id, reply.id)
-        await retire_previous(interaction.client, progress, reply)
+        await retire_previous(interaction.client, progress, reply, replaced=replaced)
         return
     if progress.session.mode == "channel":
         await interaction.followup.send(**kwargs, ephemeral=True)
@@ -69,21 +72,28 @@ async def deliver(interaction: Interaction, progress: Progress) -> None:
         await interaction.followup.send(DISCORD_BUSY_TEXT, ephemeral=True)
         return
     await quizzes.set_message(progress.session.id, dm.id, message.id)
-    await retire_previous(interaction.client, progress, message)
+    await retire_previous(interaction.client, progress, message, replaced=replaced)
     await interaction.followup.send(
         f"Check your DMs: your quiz is waiting there → {message.jump_url}", ephemeral=True
     )
 
 
-async def retire_previous(bot: CareerBot, progress: Progress, current: discord.Message) -> None:
-    """One live quiz message: the one a resumed session was shown in points to the new one, buttons gone."""
-    session = progress.session
+async def retire_previous(
+    bot: CareerBot, progress: Progress, current: discord.Message, *, replaced: SessionRow | None = None
+) -> None:
+    """One live quiz message: the one a resumed session was shown in, or the one of the quiz that Start
+    over replaced, points to the new one, its buttons gone."""
+    session = replaced or progress.session
     if session.message_channel_id is None or session.message_id is None or session.message_id == current.id:
         return
     old = bot.get_partial_messageable(session.message_channel_id).get_partial_message(session.message_id)
     embed = discord.Embed(
-        title="Quiz moved",
-        description=f"This quiz continues in a newer message → {current.jump_url}",
+        title="Quiz started over" if replaced else "Quiz moved",
+        description=(
+            f"You started the quiz again: your new one is here → {current.jump_url}"
+            if replaced
+            else f"This quiz continues in a newer message → {current.jump_url}"
+        ),
     )
     # NotFound/Forbidden: the member deleted it, or the DM closed: nothing left to confuse them.
     with contextlib.suppress(discord.NotFound, discord.Forbidden):
@@ -101,6 +111,7 @@ async def on_start_button(interaction: Interaction, action: str, sid: int) -> No
         await interaction.response.send_message(**await shown(interaction.client, progress), ephemeral=True)
         return
     await interaction.response.defer()  # an update of the prompt: edited below once the DM is out
+    previous: SessionRow | None = None
     if action == "resume":
         progress = await quizzes.resume(interaction.user.id)
         if progress is None:
@@ -117,8 +128,16 @@ async def on_start_button(interaction: Interaction, action: str, sid: int) -> No
             channel_id=interaction.channel_id if in_guild else None,
             mode=previous.mode,
         )
+    if interaction.guild is None:
+        # In DMs the prompt itself becomes the quiz message: nothing is left saying "On its way…".
+        message = await interaction.edit_original_response(
+            content=None, **await shown(interaction.client, progress)
+        )
+        await quizzes.set_message(progress.session.id, message.channel.id, message.id)
+        await retire_previous(interaction.client, progress, message, replaced=previous)
+        return
     await interaction.edit_original_response(content="On its way…", view=None)
-    await deliver(interaction, progress)
+    await deliver(interaction, progress, replaced=previous)
 
 
 async def on_result_button(interaction: Interaction, sid: int, action: str) -> None:
