@@ -39,7 +39,7 @@ def about_embed(content: Content, version: str) -> discord.Embed:
         value=(
             "Your quiz sessions, answers and results; the FAQ questions you ask (text kept "
             "for a limited time) and your 👍/👎 votes. Moderators see totals, with small groups hidden, "
-            "and the wording of questions I couldn't answer, never who asked or answered what."
+            "and the wording of questions I couldn't answer or that got a 👎, never who asked or answered what."
         ),
         inline=False,
     )

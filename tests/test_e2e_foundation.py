@@ -64,6 +64,9 @@ async def test_about_answers_ephemerally_with_credit(fake: FakeDiscord, runner: 
     embed = res.embeds[0]
     assert "Zen van Riel" in embed["description"]
     assert "/careerbot forget" in str(embed["fields"])
+    # What moderators see is said as it is: declined questions and 👎'd ones, never who asked.
+    stored = next(f["value"] for f in embed["fields"] if f["name"] == "What I store")
+    assert "questions I couldn't answer or that got a 👎, never who asked" in stored
     # And in DMs.
     res = await fake.invoke(alice, "careerbot about")
     assert res.embeds[0]["title"] == "About careerbot"

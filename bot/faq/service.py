@@ -10,7 +10,7 @@ from collections.abc import Callable
 from bot.content import NONE_LABEL, FaqEntry
 from bot.faq.answerer import FaqRetriever, Match
 from bot.faq.guilds import GuildAnswerers
-from bot.member_text import member_text
+from bot.member_text import member_text, without_mentions
 from bot.storage import Storage
 
 STORED_MAX = 1000  # question text kept for moderators; longer is truncated, never rejected
@@ -44,7 +44,7 @@ class FaqService:
         return await self.storage.record_faq_query(
             user_id=user_id,
             guild_id=guild_id,
-            question=question[:STORED_MAX],
+            question=without_mentions(question)[:STORED_MAX],  # nobody's id in moderators' review
             entry_id=best.id,
             score=match.score,
             declined=match.declined,

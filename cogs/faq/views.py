@@ -101,11 +101,14 @@ class VoteButton(GuardedButton, template=rf"faqv:(?P<entry>{ENTRY_ID}):(?P<vote>
             up=self.vote == "up",
             query_id=self.query_id,
         )
-        other = "👎" if self.vote == "up" else "👍"
-        await interaction.response.send_message(
-            f"Thanks, your {'👍' if self.vote == 'up' else '👎'} is noted. Changed your mind? Click {other}.",
-            ephemeral=True,
-        )
+        if self.vote == "up":
+            text = "Thanks, your 👍 is noted. Changed your mind? Click 👎."
+        else:
+            text = (
+                "Thanks, your 👎 is noted: moderators may read the question's wording (never who asked) "
+                "to improve my answers. Changed your mind? Click 👍."
+            )
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 class TopicButton(GuardedButton, template=rf"faqt:(?P<entry>{ENTRY_ID})"):
