@@ -40,6 +40,8 @@ async def fourteen(fake: FakeDiscord, runner: BotRunner) -> tuple[Any, Any, list
 async def test_charts_carry_alt_text_with_their_numbers(fake: FakeDiscord, runner: BotRunner) -> None:
     guild, mod, _ = await fourteen(fake, runner)
     res = await fake.invoke(mod, "quizstats summary", guild=guild, options={"period": "all"})
+    # Thirteen quizzes finished within seconds: in whole minutes that is "under 1 min", never "0.0 min".
+    assert res.embeds[0]["description"].splitlines()[0].endswith("median time to a result **under 1 min**")
     alt = described(res)
     assert alt["outcomes.png"] == (
         "Bar chart: Quiz results, all time, in members (each member's latest result): "
@@ -177,7 +179,10 @@ async def test_small_and_empty_periods_read_true(fake: FakeDiscord, runner: BotR
     assert lead == (
         "Members started: **2** · completion **50%** · median time to a result not shown for fewer than 5 results"
     )
-    stopped = fields(res.embeds[0])["Where unfinished quizzes stopped"]
+    # The share is of those who stopped; the one still active is not counted there, and the title says so.
+    stopped = fields(res.embeds[0])[
+        "Where quizzes stopped (share of those cancelled, started over or timed out)"
+    ]
     assert stopped.endswith(": **1 member (100%)**")
 
 

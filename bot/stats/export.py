@@ -119,7 +119,7 @@ def funnel_bars(summary: Summary) -> Bars:
         values=[summary.funnel[stage].count for stage in FUNNEL_STAGES],
         hidden=_hidden((summary.funnel[stage] for stage in FUNNEL_STAGES), summary.k),
         colours=[AI_COLOUR, "#27ae60", MUTED, "#e67e22", "#e67e22", "#e67e22"],
-        xlabel="members (each counted once, by their latest attempt; a finished one first)",
+        xlabel="members, each counted once: by their latest finished attempt, else their latest attempt",
     )
 
 
@@ -133,7 +133,7 @@ def question_bars(summary: Summary, question_id: str) -> Bars:
         labels=[_short(q.labels[o]) for o in q.options],
         values=[cell.count for cell in q.options.values()],
         hidden=_hidden(q.options.values(), summary.k),
-        xlabel=f"members who finished (latest result) · stopped at this question: {stopped}",
+        xlabel=f"members who finished (latest result) · stopped here: {stopped} of those who stopped",
     )
 
 

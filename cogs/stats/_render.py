@@ -25,6 +25,10 @@ def members(n: int) -> str:
     return f"{n} member" if n == 1 else f"{n} members"
 
 
+# Quizzes still in progress have not stopped anywhere: the shares are of those that did.
+STOPPED_TITLE = "Where quizzes stopped (share of those cancelled, started over or timed out)"
+
+
 def count_words(cell: Cell, k: int) -> str:
     """A count of members with its noun ("1 member", "2 members (40%)"); hidden ones as Cell.show says."""
     if cell.count is None:
@@ -116,8 +120,8 @@ def _lead(s: Summary) -> str:
     if s.takers.count == 0:
         return f"{started} · nobody took the quiz in this period"
     rate = "hidden" if s.completion_rate is None else f"{s.completion_rate:.0%}"
-    if s.median_minutes is not None:
-        median = f"**{s.median_minutes:.1f} min**"
+    if s.median_minutes is not None:  # whole minutes (the middle two averaged): "0.0 min" read as instant
+        median = "**under 1 min**" if s.median_minutes < 1 else f"**{s.median_minutes:g} min**"
     elif done is not None and done < k:  # too few results for a median, not a hidden one
         median = f"not shown for fewer than {k} results"
     else:
@@ -145,7 +149,7 @@ def summary_embed(s: Summary, *, cutoff: str | None, previous: Summary | None = 
     drops = sorted((q for q in s.questions if q.dropoff.count), key=lambda q: -(q.dropoff.count or 0))[:3]
     if drops:
         embed.add_field(
-            name="Where unfinished quizzes stopped",
+            name=STOPPED_TITLE,
             value=fit("\n".join(f"{q.prompt[:80]}: **{count_words(q.dropoff, k)}**" for q in drops), 1024),
             inline=False,
         )
@@ -162,7 +166,9 @@ def question_embed(s: Summary, question_id: str) -> discord.Embed | None:
         return None
     lines = [f"{q.labels[o]}: **{cell.show(s.k)}**" for o, cell in q.options.items()]
     embed = discord.Embed(title=q.prompt[:256], description=fit("\n".join(lines), 4000), colour=BRAND)
-    embed.add_field(name="Stopped at this question", value=count_words(q.dropoff, s.k))
+    embed.add_field(
+        name="Stopped at this question (share of all who stopped)", value=count_words(q.dropoff, s.k)
+    )
     embed.set_footer(text=_note(s))
     return embed
 
