@@ -345,7 +345,7 @@ def build_sql(dialect: str) -> str:
 
 
 _BUILD_TIMEOUT = 6 * 3600.0
-_BUILD_LOCK = 0x0CA4EE4B05  # ours alone: one process builds, the others wait and find it built
+_BUILD_LOCK = "rollup-build"  # one process per schema builds, the others wait and find it built
 _MISSING = (
     "SELECT (SELECT count(*) FROM (SELECT 1 FROM stats_funnel LIMIT 1) AS f) AS built,"
     " (SELECT count(*) FROM (SELECT 1 FROM quiz_sessions WHERE guild_id IS NOT NULL LIMIT 1) AS s) AS owed"
@@ -363,7 +363,11 @@ class RollupTables(StorageBase):
             rows = await tx.execute_fetchall(_MISSING)
             if rows[0]["built"] or not rows[0]["owed"]:
                 return
-            await tx.execute_fetchall("SELECT pg_advisory_xact_lock(?)", (_BUILD_LOCK,))
+            # Keyed by schema too: another deployment's build in the same database must not hold ours.
+            await tx.execute_fetchall(
+                "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || ?, 0))",
+                (_BUILD_LOCK,),
+            )
             rows = await tx.execute_fetchall(_MISSING)  # another process may have built them meanwhile
             if not rows[0]["built"]:
                 await rebuild(tx, self.dialect.name)
