@@ -68,8 +68,14 @@ class Claim(_Model):
 class Skill(_Model):
     id: Slug
     name: Annotated[str, Field(min_length=1, max_length=SELECT_TEXT_MAX)]
-    why: Text
+    # What the cited section says about the skill; left out where the article only lists it.
+    why: str = ""
     section: SectionId
+
+    @property
+    def line(self) -> str:
+        """``name: why``, or the name alone when the article gives the skill no explanation."""
+        return f"{self.name}: {self.why}" if self.why else self.name
 
 
 class Salary(_Model):

@@ -51,3 +51,7 @@ async def test_compare_reads_plainly_through_the_fake(
     assert str(salary.embeds[0]).count("research-focused") == 1, "the basis of the ranges is said once"
     outlook = str((await fake.invoke(mia, "compare outlook", guild=guild)).embeds[0])
     assert outlook.count("towards ML") + outlook.count("deeper maths") == 1, "switching into ML said once"
+    skills = (await fake.invoke(mia, "compare skills", guild=guild)).embeds[0]
+    ai_lines = next(f["value"] for f in skills["fields"] if f["name"].startswith("AI Engineer")).splitlines()
+    assert "• Monitoring and observability" in ai_lines, "a skill the article only lists is shown bare"
+    assert "the sections “What Skills Do I Need for Each Role?”, " in skills["footer"]["text"]
