@@ -127,7 +127,7 @@ class Compare(commands.Cog):
     async def entry(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
         await self._text(interaction, "entry", public)
 
-    @group.command(name="outlook", description="Where the jobs are, growth, and switching between paths")
+    @group.command(name="outlook", description="Where the jobs are, and switching between paths")
     @PUBLIC
     async def outlook(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
         await self._text(interaction, "outlook", public)
