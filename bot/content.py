@@ -83,6 +83,7 @@ class Salary(_Model):
     maximum: Annotated[int, Field(gt=0)]
     label: Text  # as the article writes it, e.g. "$110-160k" (it names no currency beyond "$")
     basis: Text  # what the figure is, with the article's qualifiers
+    qualifier: Text  # the article's qualifier in a few words, shown beside the bare figure in a result
     section: SectionId
 
 

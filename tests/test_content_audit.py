@@ -106,6 +106,7 @@ def claims(content: Content) -> dict[str, tuple[str, str]]:
         }
         out |= {f"{t.id}:skill:{s.id}:why": (s.why, s.section) for s in t.skills if s.why}
         out[f"{t.id}:salary"] = (f"{t.salary.label} {t.salary.basis}", t.salary.section)
+        out[f"{t.id}:salary:qualifier"] = (f"{t.salary.label} {t.salary.qualifier}", t.salary.section)
     out |= {f"caveat{i}": (c.text, c.section) for i, c in enumerate(careers.salary_caveats)}
     out |= {f"switching{i}": (c.text, c.section) for i, c in enumerate(careers.switching)}
     out["hybrid"] = (careers.hybrid.text, careers.hybrid.section)

@@ -85,7 +85,7 @@ def headline(explanation: Explanation) -> str:
     lines = [lean_words(explanation), f"`{lean_bar(explanation.score)}`", f"_{LEAN_NOTE}_", ""]
     lines += decided(explanation)
     lines += ["", "**Salary band** (base pay, as the article gives it)"]
-    lines += [f"• {t.name}: {t.salary.label}" for t in explanation.salary]
+    lines += [f"• {t.name}: {t.salary.label} {t.salary.qualifier}" for t in explanation.salary]
     return "\n".join(lines)
 
 
