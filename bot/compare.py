@@ -35,13 +35,20 @@ class Comparison:
 
     @property
     def sections(self) -> list[SectionId]:
-        """The article sections this comparison draws on, in the order they first appear."""
+        """The article sections this comparison draws on, in the order they first appear (the skills
+        section first for skills: every skill's name is from it, whichever section its `why` cites)."""
         claims = [c for col in self.columns for c in col.lines] + self.notes
-        return list(dict.fromkeys(c.section for c in claims))
+        first: list[SectionId] = ["skills"] if self.topic == "skills" else []
+        return list(dict.fromkeys([*first, *(c.section for c in claims)]))
+
+
+def and_join(items: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``: a list as a member reads it."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _skill_claims(track: Track) -> list[Claim]:
-    return [Claim(text=f"{s.name}: {s.why}", section=s.section) for s in track.skills]
+    return [Claim(text=s.line, section=s.section) for s in track.skills]
 
 
 def compare(careers: Careers, topic: Topic) -> Comparison:

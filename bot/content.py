@@ -68,8 +68,14 @@ class Claim(_Model):
 class Skill(_Model):
     id: Slug
     name: Annotated[str, Field(min_length=1, max_length=SELECT_TEXT_MAX)]
-    why: Text
+    # What the cited section says about the skill; left out where the article only lists it.
+    why: str = ""
     section: SectionId
+
+    @property
+    def line(self) -> str:
+        """``name: why``, or the name alone when the article gives the skill no explanation."""
+        return f"{self.name}: {self.why}" if self.why else self.name
 
 
 class Salary(_Model):
@@ -77,6 +83,7 @@ class Salary(_Model):
     maximum: Annotated[int, Field(gt=0)]
     label: Text  # as the article writes it, e.g. "$110-160k" (it names no currency beyond "$")
     basis: Text  # what the figure is, with the article's qualifiers
+    qualifier: Text  # the article's qualifier in a few words, shown beside the bare figure in a result
     section: SectionId
 
 

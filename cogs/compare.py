@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.charts import cached_salary_chart, salary_alt_text
 from bot.client import setting_cooldown
-from bot.compare import Comparison, Topic, compare
+from bot.compare import Comparison, Topic, and_join, compare
 from bot.content import OUTCOME_NAMES, Claim, Content
 from cogs._render import BRAND, FIELD_MAX, HYBRID_COLOUR, TRACK_COLOURS, fit
 
@@ -40,10 +40,10 @@ def sources(content: Content, comparison: Comparison) -> str:
     """The footer: the article and, in words, the sections this comparison rests on."""
     article = content.careers.article
     # The opening section carries the article's own title; naming it twice would read oddly.
-    parts = [
-        "its opening section" if sid == "which-path" else f"the section “{article.sections[sid]}”"
-        for sid in comparison.sections
-    ]
+    named = [f"“{article.sections[sid]}”" for sid in comparison.sections if sid != "which-path"]
+    parts = ["its opening section"] if "which-path" in comparison.sections else []
+    if named:
+        parts.append(f"the section{'s' if len(named) > 1 else ''} {and_join(named)}")
     return f'From "{article.title}" by {article.author}: {" and ".join(parts)}.'
 
 
@@ -127,7 +127,7 @@ class Compare(commands.Cog):
     async def entry(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
         await self._text(interaction, "entry", public)
 
-    @group.command(name="outlook", description="Where the jobs are, growth, and switching between paths")
+    @group.command(name="outlook", description="Where the jobs are, and switching between paths")
     @PUBLIC
     async def outlook(self, interaction: discord.Interaction[CareerBot], public: bool = False) -> None:
         await self._text(interaction, "outlook", public)

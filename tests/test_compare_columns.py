@@ -51,3 +51,26 @@ async def test_compare_reads_plainly_through_the_fake(
     assert str(salary.embeds[0]).count("research-focused") == 1, "the basis of the ranges is said once"
     outlook = str((await fake.invoke(mia, "compare outlook", guild=guild)).embeds[0])
     assert outlook.count("towards ML") + outlook.count("deeper maths") == 1, "switching into ML said once"
+    skills = (await fake.invoke(mia, "compare skills", guild=guild)).embeds[0]
+    ai_lines = next(f["value"] for f in skills["fields"] if f["name"].startswith("AI Engineer")).splitlines()
+    assert "• Monitoring and observability" in ai_lines, "a skill the article only lists is shown bare"
+    assert "the sections “What Skills Do I Need for Each Role?”, " in skills["footer"]["text"]
+
+
+async def test_compare_choices_promise_only_what_the_replies_hold(
+    fake: FakeDiscord, runner: BotRunner
+) -> None:
+    """The /compare menu's descriptions (the outlook one promised "growth", which no reply mentions)."""
+    guild = fake.add_guild(name="Career Hub")
+    ana = fake.add_user("ana")
+    fake.add_member(guild, ana)
+    await runner.start()
+    group = next(c for c in fake.commands() if c["name"] == "compare")
+    described = {o["name"]: o["description"] for o in group["options"]}
+    assert described["outlook"] == "Where the jobs are, and switching between paths"
+    outlook = (await fake.invoke(ana, "compare outlook", guild=guild)).embeds[0]
+    assert outlook["title"].endswith("Where the jobs are, and switching later")
+    assert [f["name"] for f in outlook["fields"]][-1] == "Switching later"
+    for topic, description in described.items():
+        reply = str((await fake.invoke(ana, f"compare {topic}", guild=guild)).embeds[0]).lower()
+        assert "growth" not in description.lower() and "growth" not in reply, topic

@@ -44,6 +44,8 @@ def test_salary_figures_are_the_articles(article_text: str) -> None:
         assert f"${lo}-{hi}k" in article
         assert track.salary.label == f"${lo}-{hi}k"
         assert "research-focused" in track.salary.basis
+        # The result shows the figure with this beside it: the article's own qualifier, in few words.
+        assert "research-focused companies" in track.salary.qualifier and len(track.salary.qualifier) <= 40
 
 
 def test_no_dollar_figure_anywhere_that_the_article_lacks(article_text: str) -> None:

@@ -88,7 +88,7 @@ def sections_of(article_text: str, content: Content) -> dict[str, str]:
 
 
 def claims(content: Content) -> dict[str, tuple[str, str]]:
-    """Every text the bot states as the article's, with the section it cites."""
+    """Every text the bot states as the article's, with the section it cites ("a+b": either one)."""
     careers = content.careers
     out: dict[str, tuple[str, str]] = {}
     for t in careers.tracks:
@@ -99,8 +99,14 @@ def claims(content: Content) -> dict[str, tuple[str, str]]:
         listed += [(f"switch_in{i}", c) for i, c in enumerate(t.switch_in)]
         listed += [("try_it", t.try_it)]
         out |= {f"{t.id}:{k}": (c.text, c.section) for k, c in listed}
-        out |= {f"{t.id}:skill:{s.id}": (f"{s.name}. {s.why}", s.section) for s in t.skills}
+        # A skill's name is from the skills section, or from the section its explanation cites (the
+        # result and /compare name both); the explanation rests on the section it cites alone.
+        out |= {
+            f"{t.id}:skill:{s.id}": (s.name, "+".join(dict.fromkeys(["skills", s.section]))) for s in t.skills
+        }
+        out |= {f"{t.id}:skill:{s.id}:why": (s.why, s.section) for s in t.skills if s.why}
         out[f"{t.id}:salary"] = (f"{t.salary.label} {t.salary.basis}", t.salary.section)
+        out[f"{t.id}:salary:qualifier"] = (f"{t.salary.label} {t.salary.qualifier}", t.salary.section)
     out |= {f"caveat{i}": (c.text, c.section) for i, c in enumerate(careers.salary_caveats)}
     out |= {f"switching{i}": (c.text, c.section) for i, c in enumerate(careers.switching)}
     out["hybrid"] = (careers.hybrid.text, careers.hybrid.section)
@@ -114,15 +120,93 @@ def _stems(text: str) -> set[str]:
     return {w[:4] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in STOP}
 
 
+# Words a skill explanation may use without the section holding them: they name the article, the
+# roles or the list itself, not a fact about the skill.
+FRAME = {
+    "article",
+    "articles",
+    "engineer",
+    "engineers",
+    "engineering",
+    "role",
+    "roles",
+    "path",
+    "paths",
+    "people",
+    "part",
+    "list",
+    "lists",
+    "names",
+    "says",
+    "asks",
+    "first",
+}
+SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s", "ly")
+# A skill explanation must find at least this share of its key words in the section it cites.
+WHY_HELD = 2 / 3
+
+
+def _key(word: str) -> str:
+    """A light stem, so "optimise", "optimizing" and "optimization" meet, as do "handle" and "handling"."""
+    word = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", word)
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word[:5]
+
+
+def _keys(text: str, *, frame: bool = False) -> set[str]:
+    words = re.findall(r"[a-z]{4,}", text.lower().replace("\u2019", "'").replace("'s", ""))
+    return {_key(w) for w in words if w not in STOP and (frame or w not in FRAME)}
+
+
+def why_not_held(why: str, section_text: str) -> list[str]:
+    """The key words of a skill explanation that its section lacks, when too many are missing for the
+    section to hold it ([] when it does): the audit's check on the bot's "why" lines."""
+    keys = _keys(why)
+    missing = sorted(keys - _keys(section_text, frame=True))
+    held = len(keys) - len(missing)
+    return missing if held < 2 or held < WHY_HELD * len(keys) else []
+
+
+def test_every_skill_explanation_is_what_its_section_says(article_text: str) -> None:
+    """A skill's `why` is shown as the article's (under a footer naming its section), so most of its
+    key words must be the section's own: a reason the article never gives brings words it lacks."""
+    content = load_content(DATA)
+    sections = sections_of(article_text, content)
+    problems = [
+        f"{t.id}:{s.id}: {s.why!r} - section {s.section!r} lacks {missing}"
+        for t in content.careers.tracks
+        for s in t.skills
+        if s.why and (missing := why_not_held(s.why, sections[s.section]))
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_why_check_catches_explanations_the_article_never_gives(article_text: str) -> None:
+    """The reviewer's examples (issue: /compare skills), each stated under the skills section."""
+    skills = sections_of(article_text, load_content(DATA))["skills"]
+    invented = [
+        "Large models are trained across many machines.",
+        "Needed to reason about data, training and evaluation.",
+        "The maths underneath every model you will build or tune.",
+        "Designing and improving models is the heart of the role.",
+        "Production AI systems have to be watched to stay reliable.",
+    ]
+    assert [why for why in invented if not why_not_held(why, skills)] == []
+    assert why_not_held("ML Engineers need experience with PyTorch, TensorFlow or JAX.", skills) == []
+
+
 def test_every_claim_cites_a_listed_section_that_holds_it(article_text: str) -> None:
     content = load_content(DATA)
     sections = sections_of(article_text, content)
     problems = []
     for where, (text, sid) in claims(content).items():
-        if sid not in content.careers.article.sections:
+        if any(part not in content.careers.article.sections for part in sid.split("+")):
             problems.append(f"{where}: cites {sid!r}, not a section careers.yaml lists")
             continue
-        body = sections[sid]
+        body = "\n".join(sections[part] for part in sid.split("+"))
         for name in NAMED.findall(text):
             if name.lower() not in body.lower():
                 problems.append(f"{where}: names {name!r}, which section {sid!r} does not")

@@ -83,6 +83,8 @@ async def test_whole_journey_from_a_server(
     assert "AI Engineer ▰▰▰▰▰▰▰▰▰▰│▱▱▱▱▱▱▱▱▱▱ ML Engineer" in text
     assert text.split("**What decided it**")[1].split("**Salary band**")[0].count("•") == 3
     assert "$110-160k" in text and "$120-180k" not in text and "§" not in text
+    # The band carries the article's qualifier, as the Salary details button does.
+    assert "• AI Engineer: $110-160k at research-focused companies" in text
     assert len(text) <= 1100 and not result.get("fields")
     labels = [b["label"] for row in final.components for b in row["components"]]
     assert labels == [
@@ -117,6 +119,7 @@ async def test_ml_outcome_names_sections_and_band(fake: FakeDiscord, runner: Bot
     result = final.embeds[0]
     assert result["title"] == "Your result: ML Engineer"
     assert "$120-180k" in result["description"] and "$110-160k" not in result["description"]
+    assert "• ML Engineer: $120-180k at research-focused companies" in result["description"]
     assert "lean 100% towards ML Engineer" in result["description"]
     skills = await fake.click(
         world.alice, final, next(c for c in final.custom_ids() if c.endswith(":skills"))

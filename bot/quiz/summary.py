@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from bot.compare import and_join
 from bot.content import OUTCOME_NAMES, Content, SectionId
 from bot.quiz.engine import Explanation, Reason, Score
 
@@ -84,7 +85,7 @@ def headline(explanation: Explanation) -> str:
     lines = [lean_words(explanation), f"`{lean_bar(explanation.score)}`", f"_{LEAN_NOTE}_", ""]
     lines += decided(explanation)
     lines += ["", "**Salary band** (base pay, as the article gives it)"]
-    lines += [f"• {t.name}: {t.salary.label}" for t in explanation.salary]
+    lines += [f"• {t.name}: {t.salary.label} {t.salary.qualifier}" for t in explanation.salary]
     return "\n".join(lines)
 
 
@@ -187,11 +188,12 @@ def _skills_intro(explanation: Explanation) -> str:
 
 def skills(content: Content, explanation: Explanation) -> str:
     lines = [_skills_intro(explanation), ""]
-    lines += [f"• **{s.name}**: {s.why}" for s in explanation.skills_next]
+    lines += [f"• **{s.name}**" + (f": {s.why}" if s.why else "") for s in explanation.skills_next]
     if explanation.try_next:
         lines += ["", "**Try each**"] + [f"• {c.text}" for c in explanation.try_next]
-    cited = list(dict.fromkeys(s.section for s in explanation.skills_next)) or ["skills"]
-    lines += ["", f"From {' and '.join(section_title(content, c) for c in cited)}."]
+    # Every skill's name is from the skills section; a `why` may rest on another section too.
+    cited = list(dict.fromkeys(["skills", *(s.section for s in explanation.skills_next if s.why)]))
+    lines += ["", f"From {and_join([section_title(content, c) for c in cited])}."]
     return "\n".join(lines)
 
 
