@@ -172,10 +172,14 @@ def seed_sqlite(path: Path, plan: Plan, quiz: Quiz) -> dict[str, float]:
 
 
 async def _rebuild(target: str) -> None:
+    """The rollups, built once: PostgreSQL's open() builds them itself when quizzes are stored and no
+    rollups are (as after migration 0005 on an existing database); SQLite's open() does not (its
+    migration ran on the empty schema), so it is asked to."""
     storage = Storage(target)
     await storage.open()
     try:
-        await storage.rebuild_rollups()
+        if not await storage._all("SELECT 1 AS built FROM stats_funnel LIMIT 1"):
+            await storage.rebuild_rollups()
         await storage.compact_rollups(NOW)  # as the first housekeeping run would
     finally:
         await storage.close()
