@@ -209,6 +209,12 @@ def _seed_answers(con: sqlite3.Connection, quiz: Quiz) -> None:
     con.execute("COMMIT")
 
 
+def _progress(timings: dict[str, float]) -> None:
+    """A long seed's steps as they finish (the last one so far), so a log shows where it stands."""
+    step, secs = list(timings.items())[-1]
+    print(f"  seed step done: {step} {secs:.1f} s", flush=True)
+
+
 _PG_INDEXED = ("quiz_sessions", "quiz_results", "quiz_answers")
 
 
@@ -234,6 +240,7 @@ async def seed_postgres(url: str, plan: Plan, quiz: Quiz) -> dict[str, float]:
             results = [result_row(s, rnd) for s in chunk if s[4] == "completed"]
             await con.copy_records_to_table("quiz_results", records=results, columns=_RESULT_COLUMNS)
         timings["sessions + results (COPY)"] = time.perf_counter() - start
+        _progress(timings)
 
         start = time.perf_counter()
         await con.execute("CREATE TEMP TABLE qq (idx INTEGER PRIMARY KEY, question_id TEXT, n INTEGER)")
@@ -252,6 +259,7 @@ async def seed_postgres(url: str, plan: Plan, quiz: Quiz) -> dict[str, float]:
             " JOIN qo ON qo.idx = qq.idx AND qo.k = (s.id * 7919 + qq.idx * 104729) % qq.n"
         )
         timings["answers (INSERT ... SELECT)"] = time.perf_counter() - start
+        _progress(timings)
 
         start = time.perf_counter()
         for row in indexes:
@@ -263,11 +271,13 @@ async def seed_postgres(url: str, plan: Plan, quiz: Quiz) -> dict[str, float]:
         await con.execute("SET session_replication_role = origin")
         await con.execute("VACUUM ANALYZE")
         timings["indexes + VACUUM ANALYZE"] = time.perf_counter() - start
+        _progress(timings)
     finally:
         await con.close()
     start = time.perf_counter()
     await _rebuild(url)
     timings["rollups (migration 0005's build)"] = time.perf_counter() - start
+    _progress(timings)
     con = await asyncpg.connect(url)
     try:
         await con.execute("VACUUM ANALYZE")

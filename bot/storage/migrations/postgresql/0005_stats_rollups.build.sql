@@ -51,25 +51,33 @@ ANALYZE rollup_delta;
 INSERT INTO stats_funnel (guild_id, start_day, change_day, status, quiz_version, position, n)
 SELECT guild_id, sd, cday, status, quiz_version,
        CASE WHEN status IN ('abandoned', 'cancelled', 'expired') THEN position ELSE -1 END AS pos, sum(n)
-FROM rollup_delta GROUP BY guild_id, sd, cday, status, quiz_version, pos HAVING sum(n) != 0;
+FROM rollup_delta GROUP BY guild_id, sd, cday, status, quiz_version, pos HAVING sum(n) != 0
+ORDER BY guild_id, sd, cday, status, quiz_version, pos;
 INSERT INTO stats_results (guild_id, start_day, change_day, week_day, outcome, minutes, n)
 SELECT guild_id, sd, cday, cd - (cd + 3) % 7 AS wd, outcome, minutes, sum(n) FROM (
     SELECT dl.guild_id, dl.sd, dl.cday, floor(r.completed_at / 86400)::bigint AS cd, r.outcome,
            greatest(0, floor((r.completed_at - r.started_at) / 60)::bigint) AS minutes, dl.n
     FROM rollup_delta AS dl JOIN quiz_results AS r ON r.session_id = dl.sid WHERE dl.status = 'completed'
-) AS deltas GROUP BY guild_id, sd, cday, cd - (cd + 3) % 7, outcome, minutes HAVING sum(n) != 0;
+) AS deltas GROUP BY guild_id, sd, cday, cd - (cd + 3) % 7, outcome, minutes HAVING sum(n) != 0
+ORDER BY guild_id, sd, cday, wd, outcome, minutes;
 INSERT INTO stats_answers (guild_id, start_day, change_day, question_id, option_id, position, n)
 SELECT dl.guild_id, dl.sd, dl.cday, a.question_id, a.option_id, dl.position, sum(dl.n)
 FROM rollup_delta AS dl JOIN quiz_answers AS a ON a.session_id = dl.sid WHERE dl.status = 'completed'
-GROUP BY dl.guild_id, dl.sd, dl.cday, a.question_id, a.option_id, dl.position HAVING sum(dl.n) != 0;
+GROUP BY dl.guild_id, dl.sd, dl.cday, a.question_id, a.option_id, dl.position HAVING sum(dl.n) != 0
+ORDER BY dl.guild_id, dl.sd, dl.cday, a.question_id, a.option_id, dl.position;
 -- The same deltas summed over start days, under start day -2: what "all time" reads.
+-- (Each insert is ordered as its primary key: the index grows at its right edge, not at random
+-- pages of an index larger than shared_buffers.)
 INSERT INTO stats_funnel (guild_id, start_day, change_day, status, quiz_version, position, n)
 SELECT guild_id, -2, change_day, status, quiz_version, position, sum(n) FROM stats_funnel
-WHERE start_day <> -2 GROUP BY guild_id, change_day, status, quiz_version, position HAVING sum(n) != 0;
+WHERE start_day <> -2 GROUP BY guild_id, change_day, status, quiz_version, position HAVING sum(n) != 0
+ORDER BY guild_id, change_day, status, quiz_version, position;
 INSERT INTO stats_results (guild_id, start_day, change_day, week_day, outcome, minutes, n)
 SELECT guild_id, -2, change_day, week_day, outcome, minutes, sum(n) FROM stats_results
-WHERE start_day <> -2 GROUP BY guild_id, change_day, week_day, outcome, minutes HAVING sum(n) != 0;
+WHERE start_day <> -2 GROUP BY guild_id, change_day, week_day, outcome, minutes HAVING sum(n) != 0
+ORDER BY guild_id, change_day, week_day, outcome, minutes;
 INSERT INTO stats_answers (guild_id, start_day, change_day, question_id, option_id, position, n)
 SELECT guild_id, -2, change_day, question_id, option_id, position, sum(n) FROM stats_answers
-WHERE start_day <> -2 GROUP BY guild_id, change_day, question_id, option_id, position HAVING sum(n) != 0;
+WHERE start_day <> -2 GROUP BY guild_id, change_day, question_id, option_id, position HAVING sum(n) != 0
+ORDER BY guild_id, change_day, question_id, option_id, position;
 DROP TABLE rollup_delta;
