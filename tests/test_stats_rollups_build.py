@@ -201,3 +201,39 @@ def test_build_matches_python_history_postgresql(rows: list[Row]) -> None:
             await _check(storage, rows)
 
     asyncio.run(run())
+
+
+def test_a_build_in_one_schema_does_not_hold_up_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build lock is the schema's: a database shared by several schemas (tests, a benchmark beside
+    the bot) does not queue one schema's open behind another schema's build."""
+
+    async def run() -> None:
+        async with postgres_schema() as slow_url, postgres_schema() as url:
+            for target in (slow_url, url):  # quizzes and no rollups: the next open builds them
+                storage = Storage(target)
+                await storage.open()
+                await _insert(storage, HAND)
+                await storage.close()
+            real, building, release = rollups.rebuild, asyncio.Event(), asyncio.Event()
+
+            async def slow_first(tx: Any, dialect: str) -> None:
+                if not building.is_set():  # the first build: held (under its lock) until released
+                    building.set()
+                    await release.wait()
+                await real(tx, dialect)
+
+            monkeypatch.setattr(rollups, "rebuild", slow_first)
+            slow = Storage(slow_url)
+            slow_open = asyncio.create_task(slow.open())
+            await asyncio.wait_for(building.wait(), 30)
+            storage = Storage(url)
+            try:
+                await asyncio.wait_for(storage.open(), 30)  # not after the other schema's build
+                assert await storage.rollup_rows("stats_funnel")
+            finally:
+                release.set()
+                await storage.close()
+                await slow_open
+                await slow.close()
+
+    asyncio.run(run())
