@@ -4,7 +4,8 @@ SQLite: schema from ``Storage.open()``, then a raw connection with the journal o
 rebuilt after the load, sessions and results by executemany in one transaction, answers generated
 inside SQLite by INSERT ... SELECT. PostgreSQL: sessions and results by COPY, answers by INSERT ...
 SELECT, foreign-key triggers off during the load (session_replication_role), indexes built after.
-Both then build the statistics rollups with migration 0005's SQL (``Storage.rebuild_rollups``).
+Both then build the statistics rollups once with migration 0005's SQL: on PostgreSQL ``Storage.open()``
+builds them itself (quizzes stored, no rollups), on SQLite ``Storage.rebuild_rollups`` does.
 Every completed session answers all 13 main questions (and ~15% the 3 tie-breaks).
 """
 
