@@ -4,7 +4,8 @@ SQLite: schema from ``Storage.open()``, then a raw connection with the journal o
 rebuilt after the load, sessions and results by executemany in one transaction, answers generated
 inside SQLite by INSERT ... SELECT. PostgreSQL: sessions and results by COPY, answers by INSERT ...
 SELECT, foreign-key triggers off during the load (session_replication_role), indexes built after.
-Both then build the statistics rollups with migration 0005's SQL (``Storage.rebuild_rollups``).
+Both then build the statistics rollups once with migration 0005's SQL: on PostgreSQL ``Storage.open()``
+builds them itself (quizzes stored, no rollups), on SQLite ``Storage.rebuild_rollups`` does.
 Every completed session answers all 13 main questions (and ~15% the 3 tie-breaks).
 """
 
@@ -172,10 +173,14 @@ def seed_sqlite(path: Path, plan: Plan, quiz: Quiz) -> dict[str, float]:
 
 
 async def _rebuild(target: str) -> None:
+    """The rollups, built once: PostgreSQL's open() builds them itself when quizzes are stored and no
+    rollups are (as after migration 0005 on an existing database); SQLite's open() does not (its
+    migration ran on the empty schema), so it is asked to."""
     storage = Storage(target)
     await storage.open()
     try:
-        await storage.rebuild_rollups()
+        if not await storage._all("SELECT 1 AS built FROM stats_funnel LIMIT 1"):
+            await storage.rebuild_rollups()
         await storage.compact_rollups(NOW)  # as the first housekeeping run would
     finally:
         await storage.close()
@@ -205,6 +210,12 @@ def _seed_answers(con: sqlite3.Connection, quiz: Quiz) -> None:
     con.execute("COMMIT")
 
 
+def _progress(timings: dict[str, float]) -> None:
+    """A long seed's steps as they finish (the last one so far), so a log shows where it stands."""
+    step, secs = list(timings.items())[-1]
+    print(f"  seed step done: {step} {secs:.1f} s", flush=True)
+
+
 _PG_INDEXED = ("quiz_sessions", "quiz_results", "quiz_answers")
 
 
@@ -230,6 +241,7 @@ async def seed_postgres(url: str, plan: Plan, quiz: Quiz) -> dict[str, float]:
             results = [result_row(s, rnd) for s in chunk if s[4] == "completed"]
             await con.copy_records_to_table("quiz_results", records=results, columns=_RESULT_COLUMNS)
         timings["sessions + results (COPY)"] = time.perf_counter() - start
+        _progress(timings)
 
         start = time.perf_counter()
         await con.execute("CREATE TEMP TABLE qq (idx INTEGER PRIMARY KEY, question_id TEXT, n INTEGER)")
@@ -248,6 +260,7 @@ async def seed_postgres(url: str, plan: Plan, quiz: Quiz) -> dict[str, float]:
             " JOIN qo ON qo.idx = qq.idx AND qo.k = (s.id * 7919 + qq.idx * 104729) % qq.n"
         )
         timings["answers (INSERT ... SELECT)"] = time.perf_counter() - start
+        _progress(timings)
 
         start = time.perf_counter()
         for row in indexes:
@@ -259,11 +272,13 @@ async def seed_postgres(url: str, plan: Plan, quiz: Quiz) -> dict[str, float]:
         await con.execute("SET session_replication_role = origin")
         await con.execute("VACUUM ANALYZE")
         timings["indexes + VACUUM ANALYZE"] = time.perf_counter() - start
+        _progress(timings)
     finally:
         await con.close()
     start = time.perf_counter()
     await _rebuild(url)
     timings["rollups (migration 0005's build)"] = time.perf_counter() - start
+    _progress(timings)
     con = await asyncpg.connect(url)
     try:
         await con.execute("VACUUM ANALYZE")

@@ -345,7 +345,10 @@ def build_sql(dialect: str) -> str:
 
 
 _BUILD_TIMEOUT = 6 * 3600.0
-_BUILD_LOCK = "rollup-build"  # one process per schema builds, the others wait and find it built
+_BUILD_LOCK = 0x0CA4EE4B05  # ours alone: one process builds, the others wait and find it built
+# Keyed by schema as well: the rollups are the schema's, so schemas sharing a database (tests, a
+# benchmark beside the bot) build side by side instead of queueing behind each other's build.
+BUILD_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema(), $1))"
 _MISSING = (
     "SELECT (SELECT count(*) FROM (SELECT 1 FROM stats_funnel LIMIT 1) AS f) AS built,"
     " (SELECT count(*) FROM (SELECT 1 FROM quiz_sessions WHERE guild_id IS NOT NULL LIMIT 1) AS s) AS owed"
@@ -363,11 +366,10 @@ class RollupTables(StorageBase):
             rows = await tx.execute_fetchall(_MISSING)
             if rows[0]["built"] or not rows[0]["owed"]:
                 return
-            # Keyed by schema too: another deployment's build in the same database must not hold ours.
-            await tx.execute_fetchall(
-                "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || ?, 0))",
-                (_BUILD_LOCK,),
-            )
+            assert isinstance(tx, PgTx)
+            # Waiting for another process's build may take as long as the build (minutes at a
+            # million results), not the driver's 60 s statement timeout.
+            await tx._conn.execute(BUILD_LOCK_SQL, _BUILD_LOCK, timeout=_BUILD_TIMEOUT)
             rows = await tx.execute_fetchall(_MISSING)  # another process may have built them meanwhile
             if not rows[0]["built"]:
                 await rebuild(tx, self.dialect.name)
