@@ -186,3 +186,15 @@ async def test_thanks_in_faq_gets_you_are_welcome_not_a_decline(
     assert res.ephemeral and res.content.startswith("You're welcome!") and "/faq" in res.content
     assert "don't think it covers that" not in res.content
     assert not [cid for cid in res.message.custom_ids() if cid.startswith("faqt:")]
+
+
+async def test_a_tool_the_article_never_names_is_called_out_under_the_answer(
+    fake: FakeDiscord, runner: BotRunner, members: Members
+) -> None:
+    guild, alice = members
+    await runner.start()
+    res = await fake.invoke(
+        alice, "faq", guild=guild, options={"question": "should ai engineers learn langchain"}
+    )
+    said = res.embeds[0]["description"]
+    assert said.endswith("The article doesn't mention LangChain: the answer above is only what it does list.")

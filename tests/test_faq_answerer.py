@@ -154,6 +154,22 @@ def test_small_talk_is_only_a_message_made_of_greeting_words(text: str) -> None:
     assert small_talk(clean(text)) is None
 
 
+def test_a_tool_the_article_never_names_is_said_to_be_unnamed(answerer: FaqRetriever, faq: Faq) -> None:
+    # Answered (then with the note) or declined, never answered as if the article listed it.
+    for q in ("is kubernetes something an AI engineer has to learn?", "ai engineer skills, kubernetes too?"):
+        m = answerer.ask(q)
+        assert m.declined or m.note == (
+            "The article doesn't mention Kubernetes: the answer above is only what it does list."
+        )
+    assert not m.declined and m.entry is not None and m.entry.section == "skills"
+    two = answerer.ask("do ai engineers need docker and terraform")
+    assert two.note is not None and "Docker or Terraform" in two.note
+    named = answerer.ask("do ml engineers need pytorch")  # the article names it: no note
+    assert named.entry is not None and named.note is None
+    article = " ".join(e.answer for e in faq.entries).casefold()
+    assert not [t for t in faq.unnamed_tools if re.search(rf"\b{re.escape(t.casefold())}\b", article)]
+
+
 def test_the_community_the_article_mentions_is_answered(answerer: FaqRetriever) -> None:
     m = answerer.ask("what's that community the article keeps recommending?")
     assert m.entry is not None and m.entry.id == "community"

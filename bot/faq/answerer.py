@@ -103,6 +103,12 @@ def _softmax(z: Floats) -> Floats:
     return [x / total for x in e]
 
 
+def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` (clean() words) occurs in `words` as whole words."""
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
+
+
 def _argmax(values: Sequence[float]) -> int:
     """The first index of the largest value (as numpy's argmax)."""
     return max(range(len(values)), key=values.__getitem__)
@@ -192,6 +198,7 @@ class FaqRetriever:
         self._near_rows, self._near_data, self._near_ptr = m.near_rows, m.near_data, m.near_ptr
         self._near_labels = m.near_labels
         self._places = [tuple(clean(p).split()) for p in faq.places if clean(p)]
+        self._tools = [(tuple(clean(t).split()), t) for t in faq.unnamed_tools if clean(t)]
         self._vocab = [
             " ".join(clean(t) for t in (e.question, e.topic, *e.phrasings)).split() for e in self.entries
         ]
@@ -235,24 +242,34 @@ class FaqRetriever:
             candidate=candidate,
             declined=declined,
             suggestions=self.nearest(text) if declined else (candidate,),
-            note=None if declined else self._place_note(candidate, text),
+            note=None if declined else self._note(candidate, text),
             none_score=none_p,
         )
 
-    def _place_note(self, entry: FaqEntry, text: str) -> str | None:
-        """A pay question naming a place is answered from the salary section (the article's bands)
+    def _note(self, entry: FaqEntry, text: str) -> str | None:
+        """What is said beside `entry`'s answer to `text`, if anything.
+
+        A pay question naming a place is answered from the salary section (the article's bands)
         with a plain word that the article has no city or country figures, unless the answer says
-        so itself (the location entry does)."""
-        if entry.section != "salary" or not self.faq.place_note or self.faq.place_note in entry.answer:
-            return None
-        return self.faq.place_note if self._names_place(text) else None
+        so itself (the location entry does). A question naming a tool the article never names
+        ("do I need Kubernetes?") is told so, as a skills answer's list could seem to include it."""
+        notes: list[str] = []
+        place = self.faq.place_note
+        if entry.section == "salary" and place and place not in entry.answer and self._names_place(text):
+            notes.append(place)
+        words = text.split()
+        tools = [shown for phrase, shown in self._tools if _contains(words, phrase)]
+        if tools and self.faq.tool_note and entry.section != "salary":  # pay lists no tools
+            named = tools[0] if len(tools) == 1 else f"{', '.join(tools[:-1])} or {tools[-1]}"
+            notes.append(self.faq.tool_note.replace("{tools}", named))
+        return " ".join(notes) or None
 
     def _as_taught(self, text: str, entry: FaqEntry | None) -> Match:
         """A wording a moderator taught: their answer (or their "not for this bot"), whatever the model says."""
         if entry is None:
             best = self._entry_order[_argmax(self._probabilities(text)[1])]
             return Match(None, 0.0, best, True, (), none_score=1.0)
-        return Match(entry, 1.0, entry, False, (entry,), note=self._place_note(entry, text))
+        return Match(entry, 1.0, entry, False, (entry,), note=self._note(entry, text))
 
     def nearest(self, question: str, limit: int = 3) -> tuple[FaqEntry, ...]:
         """Entries whose training wordings are close to the question; empty for off-topic noise.
@@ -282,9 +299,7 @@ class FaqRetriever:
 
     def _names_place(self, text: str) -> bool:
         words = text.split()
-        return any(
-            tuple(words[i : i + len(p)]) == p for p in self._places for i in range(len(words) - len(p) + 1)
-        )
+        return any(_contains(words, p) for p in self._places)
 
     def entry_scores(self, text: str) -> dict[str, float]:
         _, ent = self._probabilities(clean(text))
