@@ -170,6 +170,30 @@ def test_a_tool_the_article_never_names_is_said_to_be_unnamed(answerer: FaqRetri
     assert not [t for t in faq.unnamed_tools if re.search(rf"\b{re.escape(t.casefold())}\b", article)]
 
 
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("yo whats the TC diff between aie n mle fr", "salary"),
+        (
+            "I've been a PHP developer for six years, mostly Laravel backends and a bit of Vue. Our "
+            "company is starting to add AI features and I'm curious. I'm thinking about moving into AI "
+            "engineering. what would I actually need to add to my skills to make that jump?",
+            "entry",
+        ),
+        ("mle", "difference"),
+        ("tell me about the AI native engineer community", "summary"),
+        ("do ai engineers need to understand how transformers work inside?", "skills"),
+        ("fine-tuning", "switch"),
+        ("how long did it take the author", "entry"),
+    ],
+)
+def test_a_reviewers_misses_are_answered_from_the_right_section(
+    answerer: FaqRetriever, question: str, section: str
+) -> None:
+    m = answerer.ask(question)
+    assert m.entry is not None and m.entry.section == section, m.candidate.id
+
+
 def test_the_community_the_article_mentions_is_answered(answerer: FaqRetriever) -> None:
     m = answerer.ask("what's that community the article keeps recommending?")
     assert m.entry is not None and m.entry.id == "community"
