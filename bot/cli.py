@@ -20,7 +20,7 @@ import discord
 from pydantic import ValidationError
 
 from bot.content import Content, ContentError, dump_for_check, load_content
-from bot.faq import FaqRetriever, Match
+from bot.faq import SMALL_TALK_REPLY, FaqRetriever, Match
 from bot.settings import Settings, database_target
 from bot.storage import Storage, StorageError, copy_database
 
@@ -146,13 +146,16 @@ def match_json(match: Match) -> dict[str, object]:
             "score": round(match.score, 4),
             "declined": False,
         }
-    return {
+    shown: dict[str, object] = {
         "id": None,
         "section": None,
         "score": round(match.score, 4),
         "declined": True,
         "candidate": match.candidate.id,
     }
+    if match.small_talk:
+        shown["small_talk"] = match.small_talk
+    return shown
 
 
 def _ask(content: Content, args: argparse.Namespace, cache_dir: Path) -> None:
@@ -163,6 +166,8 @@ def _ask(content: Content, args: argparse.Namespace, cache_dir: Path) -> None:
         match = retriever.ask(question)
         if args.json:
             print(json.dumps(match_json(match), ensure_ascii=False), flush=True)
+        elif match.small_talk:
+            print(SMALL_TALK_REPLY[match.small_talk], flush=True)
         elif match.entry is None:
             closest = ", ".join(e.topic for e in match.suggestions) or "none"
             print(f"That isn't something the article covers. Closest topics: {closest}", flush=True)

@@ -200,6 +200,10 @@ class Faq(_Model):
     # Place names: a pay question naming one is answered with place_note (the article has no city figures).
     places: list[str] = Field(default_factory=list)
     place_note: str = ""
+    # Tools members ask about that the article never names: an answer to a question naming one says
+    # so (tool_note, "{tools}" replaced by their names) rather than let the answer seem to cover it.
+    unnamed_tools: list[str] = Field(default_factory=list)
+    tool_note: str = ""
     entries: list[FaqEntry] = Field(min_length=1)
     # Member-style wordings per entry id, and "none" for what the article does not answer
     # (data/faq_examples.yaml): the answerer's training data.

@@ -146,3 +146,55 @@ async def test_a_failing_faq_button_gets_a_reference_like_the_quizs(
     assert len(ref) == 6
     logged = [r.getMessage() for r in caplog.records if "interaction failed" in r.getMessage()]
     assert logged and ref in logged[0] and "faqv:" in logged[0]
+
+
+async def test_a_pay_question_naming_a_city_shows_the_articles_bands_and_no_city_figures(
+    fake: FakeDiscord, runner: BotRunner, members: Members
+) -> None:
+    guild, alice = members
+    await runner.start()
+    res = await fake.invoke(
+        alice, "faq", guild=guild, options={"question": "what would an AI engineer earn in London?"}
+    )
+    said = res.embeds[0]["description"]
+    assert "Which Role Pays More" in res.embeds[0]["fields"][0]["value"]
+    assert "$110-160k" in said
+    assert said.count("no figures for particular cities or countries") == 1
+
+
+async def test_a_hello_mention_gets_a_friendly_pointer_in_the_channel_not_a_decline(
+    fake: FakeDiscord, runner: BotRunner, members: Members
+) -> None:
+    guild, alice = members
+    await runner.start()
+    asked = await fake.send_message(alice, guild.general, "hello!", guild=guild)
+    reply = await fake.wait_channel_message(guild.general.id)
+    assert str((reply.reference or {}).get("message_id")) == str(asked.id)
+    assert reply.content.startswith("Hi!")
+    assert "/careerquiz" in reply.content and "/compare" in reply.content and "/faq" in reply.content
+    assert "don't think it covers that" not in reply.content
+    assert reply.allowed_mentions is not None and reply.allowed_mentions.get("parse") == []
+    assert not asked.reactions and fake.dm_messages(alice) == []
+
+
+async def test_thanks_in_faq_gets_you_are_welcome_not_a_decline(
+    fake: FakeDiscord, runner: BotRunner, members: Members
+) -> None:
+    guild, alice = members
+    await runner.start()
+    res = await fake.invoke(alice, "faq", guild=guild, options={"question": "thanks a lot!", "public": True})
+    assert res.ephemeral and res.content.startswith("You're welcome!") and "/faq" in res.content
+    assert "don't think it covers that" not in res.content
+    assert not [cid for cid in res.message.custom_ids() if cid.startswith("faqt:")]
+
+
+async def test_a_tool_the_article_never_names_is_called_out_under_the_answer(
+    fake: FakeDiscord, runner: BotRunner, members: Members
+) -> None:
+    guild, alice = members
+    await runner.start()
+    res = await fake.invoke(
+        alice, "faq", guild=guild, options={"question": "should ai engineers learn langchain"}
+    )
+    said = res.embeds[0]["description"]
+    assert said.endswith("The article doesn't mention LangChain: the answer above is only what it does list.")

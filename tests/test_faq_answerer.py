@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content import ContentError, Faq, load_content
-from bot.faq import FaqRetriever, Match
+from bot.faq import SMALL_TALK_REPLY, FaqRetriever, Match
 from bot.faq._encode import char_wb_ngrams, word_ngrams
-from bot.faq._text import focus
+from bot.faq._text import clean, focus, small_talk
 
 ROOT = Path(__file__).parents[1]
 DATA = ROOT / "data"
@@ -84,6 +84,120 @@ def test_city_pay_is_answered_from_salary_saying_there_are_no_city_figures(answe
     plain = answerer.ask("how much do ml engineers earn in toronto these days")
     assert plain.entry is not None and plain.entry.section == "salary"
     assert plain.entry.id == "location-pay" or plain.note
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the salary of an AI engineer in London?",
+        "In my country (India) how much salary AI engineer is getting?",
+        "how much would an ML engineer be paid in Toronto",
+        "whats a normal ai engineer salary in my country",
+    ],
+)
+def test_pay_naming_a_place_gets_the_articles_bands_and_says_once_it_has_no_place_figures(
+    answerer: FaqRetriever, faq: Faq, question: str
+) -> None:
+    m = answerer.ask(question)
+    assert m.entry is not None and m.entry.section == "salary"
+    said = f"{m.entry.answer} {m.note or ''}"
+    assert "$110-160k" in said or "$120-180k" in said, m.entry.id
+    assert said.count("no figures for particular cities or countries") == 1
+    # Without a place, no place note.
+    plain = answerer.ask(question.replace("London", "").replace("Toronto", "").replace("my country", ""))
+    assert plain.entry is None or plain.note is None
+
+
+def test_a_taught_pay_wording_naming_a_place_gets_the_note(faq: Faq) -> None:
+    taught = FaqRetriever(faq, [("ai money in lisbon, ballpark", "ai-salary")])
+    m = taught.ask("ai money in lisbon, ballpark")
+    assert m.entry is not None and m.entry.id == "ai-salary" and "$110-160k" in m.entry.answer
+    assert m.note == faq.place_note
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hi", "greeting"),
+        ("Hello!", "greeting"),
+        ("hey there 👋", "greeting"),
+        ("good morning everyone", "greeting"),
+        ("<@123> hi", "greeting"),
+        ("thanks!", "thanks"),
+        ("thank you so much", "thanks"),
+        ("ty bot", "thanks"),
+    ],
+)
+def test_a_greeting_or_thanks_gets_a_pointer_not_a_topic_guess(
+    answerer: FaqRetriever, text: str, kind: str
+) -> None:
+    m = answerer.ask(text)
+    assert m.declined and m.entry is None and m.small_talk == kind and m.suggestions == ()
+    assert "/careerquiz" in SMALL_TALK_REPLY[kind] and "/faq" in SMALL_TALK_REPLY[kind]
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("hi, which role pays more?", "pays-more"),
+        ("hello! do I need a PhD for ml engineering", "degree"),
+        ("thanks. and can I switch between the two later?", "switch"),
+    ],
+)
+def test_a_question_with_a_greeting_is_still_answered(answerer: FaqRetriever, text: str, entry: str) -> None:
+    m = answerer.ask(text)
+    assert m.small_talk is None and m.entry is not None and m.entry.id == entry
+
+
+@pytest.mark.parametrize("text", ["ok", "how are you", "hi " * 20, "help", "hi what is the weather tomorrow"])
+def test_small_talk_is_only_a_message_made_of_greeting_words(text: str) -> None:
+    assert small_talk(clean(text)) is None
+
+
+def test_a_tool_the_article_never_names_is_said_to_be_unnamed(answerer: FaqRetriever, faq: Faq) -> None:
+    # Answered (then with the note) or declined, never answered as if the article listed it.
+    for q in ("is kubernetes something an AI engineer has to learn?", "ai engineer skills, kubernetes too?"):
+        m = answerer.ask(q)
+        assert m.declined or m.note == (
+            "The article doesn't mention Kubernetes: the answer above is only what it does list."
+        )
+    assert not m.declined and m.entry is not None and m.entry.section == "skills"
+    two = answerer.ask("do ai engineers need docker and terraform")
+    assert two.note is not None and "Docker or Terraform" in two.note
+    named = answerer.ask("do ml engineers need pytorch")  # the article names it: no note
+    assert named.entry is not None and named.note is None
+    article = " ".join(e.answer for e in faq.entries).casefold()
+    assert not [t for t in faq.unnamed_tools if re.search(rf"\b{re.escape(t.casefold())}\b", article)]
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("yo whats the TC diff between aie n mle fr", "salary"),
+        (
+            "I've been a PHP developer for six years, mostly Laravel backends and a bit of Vue. Our "
+            "company is starting to add AI features and I'm curious. I'm thinking about moving into AI "
+            "engineering. what would I actually need to add to my skills to make that jump?",
+            "entry",
+        ),
+        ("mle", "difference"),
+        ("tell me about the AI native engineer community", "summary"),
+        ("do ai engineers need to understand how transformers work inside?", "skills"),
+        ("fine-tuning", "switch"),
+        ("how long did it take the author", "entry"),
+    ],
+)
+def test_a_reviewers_misses_are_answered_from_the_right_section(
+    answerer: FaqRetriever, question: str, section: str
+) -> None:
+    m = answerer.ask(question)
+    assert m.entry is not None and m.entry.section == section, m.candidate.id
+
+
+def test_the_community_the_article_mentions_is_answered(answerer: FaqRetriever) -> None:
+    m = answerer.ask("what's that community the article keeps recommending?")
+    assert m.entry is not None and m.entry.id == "community"
+    assert "mentorship" in m.entry.answer and "AI Native Engineer" in m.entry.question
 
 
 def test_a_long_message_is_read_for_the_sentence_that_asks(answerer: FaqRetriever) -> None:

@@ -36,3 +36,80 @@ def focus(text: str) -> str:
         return ""
     asked = [p for p in parts if "?" in p]
     return clean(asked[-1] if asked else parts[-1])
+
+
+# A greeting or a thanks, and the words that may come with one ("hi there", "thanks a lot bot").
+# A message is small talk only when every word is from these and one is a greeting or a thanks, so
+# any question (it has a word of its own: "hi, which pays more?") still reaches the model.
+_GREETINGS = frozenset(
+    [
+        "hi",
+        "hii",
+        "hello",
+        "helo",
+        "hey",
+        "heya",
+        "hiya",
+        "yo",
+        "sup",
+        "howdy",
+        "hola",
+        "greetings",
+        "morning",
+        "afternoon",
+        "evening",
+        "gm",
+    ]
+)
+_THANKS = frozenset(["thanks", "thank", "thanx", "thx", "ty", "tysm", "cheers", "appreciate", "appreciated"])
+_WITH = frozenset(
+    [
+        "there",
+        "you",
+        "all",
+        "everyone",
+        "folks",
+        "guys",
+        "bot",
+        "careerbot",
+        "good",
+        "so",
+        "much",
+        "a",
+        "lot",
+        "very",
+        "again",
+        "for",
+        "the",
+        "help",
+        "it",
+        "this",
+        "that",
+        "oh",
+        "ok",
+        "okay",
+        "great",
+        "nice",
+        "awesome",
+        "mate",
+        "and",
+        "whats",
+        "up",
+        "how",
+        "are",
+        "doing",
+    ]
+)
+SMALL_TALK_MAX_WORDS = 8
+
+
+def small_talk(text: str) -> str | None:
+    """The kind of small talk ("thanks" or "greeting") when clean() `text` is only that, else None."""
+    words = text.split()
+    if not words or len(words) > SMALL_TALK_MAX_WORDS:
+        return None
+    if any(w not in _GREETINGS and w not in _THANKS and w not in _WITH for w in words):
+        return None
+    if any(w in _THANKS for w in words):
+        return "thanks"
+    return "greeting" if any(w in _GREETINGS for w in words) else None

@@ -26,7 +26,7 @@ from pathlib import Path
 from bot.content import NONE_LABEL, Faq, FaqEntry
 from bot.faq import _fit_cache
 from bot.faq._encode import Linear, Vectorizer, char_wb_ngrams, read_fit, word_ngrams
-from bot.faq._text import clean, focus
+from bot.faq._text import clean, focus, small_talk
 
 # Margins to 0..1 scores: softmax(margin * SHARPNESS). LinearSVC has no probabilities of its own.
 SHARPNESS = 3.0
@@ -59,6 +59,24 @@ class Match:
     suggestions: tuple[FaqEntry, ...]  # up to 3 nearby topics for a decline's buttons; none for noise
     note: str | None = None  # said beside the answer, e.g. that the article has no city figures
     none_score: float = 0.0  # the model's probability that the article does not answer this
+    # "greeting" or "thanks" when the message is only that (bot.faq._text.small_talk): declined, as
+    # the article does not answer it, but shown a friendly pointer (SMALL_TALK_REPLY) rather than
+    # "not covered".
+    small_talk: str | None = None
+
+
+# What a greeting or a thanks gets instead of a decline: what the bot can do.
+SMALL_TALK_REPLY = {
+    "greeting": (
+        "Hi! I answer questions about choosing between AI Engineering and ML Engineering, from the "
+        "article the bot is built on. Try `/careerquiz` to see which path fits you, `/compare` to "
+        "see the two roles side by side, or `/faq` to ask a question or browse the topics."
+    ),
+    "thanks": (
+        "You're welcome! Ask me anything else about AI vs ML Engineering, or try `/careerquiz`, "
+        "`/compare` or `/faq`."
+    ),
+}
 
 
 def training_set(faq: Faq, extra: Iterable[tuple[str, str]] = ()) -> tuple[list[str], list[str]]:
@@ -83,6 +101,12 @@ def _softmax(z: Floats) -> Floats:
     e = [math.exp(x - top) for x in z]
     total = sum(e)
     return [x / total for x in e]
+
+
+def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` (clean() words) occurs in `words` as whole words."""
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
 
 
 def _argmax(values: Sequence[float]) -> int:
@@ -174,6 +198,7 @@ class FaqRetriever:
         self._near_rows, self._near_data, self._near_ptr = m.near_rows, m.near_data, m.near_ptr
         self._near_labels = m.near_labels
         self._places = [tuple(clean(p).split()) for p in faq.places if clean(p)]
+        self._tools = [(tuple(clean(t).split()), t) for t in faq.unnamed_tools if clean(t)]
         self._vocab = [
             " ".join(clean(t) for t in (e.question, e.topic, *e.phrasings)).split() for e in self.entries
         ]
@@ -207,31 +232,44 @@ class FaqRetriever:
         candidate = self._entry_order[_argmax(in_section)]
         top = self._section_names[_argmax(sec_p)]
         score = float(max(answerable))
+        talk = small_talk(text)
+        if talk is not None:  # only "hi" or "thanks": a pointer to what the bot does, never an answer
+            return Match(None, score, candidate, True, (), none_score=none_p, small_talk=talk)
         declined = not text or top == NONE_LABEL or score < self.threshold
-        # A pay question naming a city gets the salary answer and a plain word that the article has
-        # no city figures (unless the answer says so already: the location entry does).
-        note = None
-        if not declined and candidate.section == "salary" and "city" not in candidate.answer:
-            note = self.faq.place_note if self._names_place(text) else None
         return Match(
             entry=None if declined else candidate,
             score=score,
             candidate=candidate,
             declined=declined,
             suggestions=self.nearest(text) if declined else (candidate,),
-            note=note,
+            note=None if declined else self._note(candidate, text),
             none_score=none_p,
         )
+
+    def _note(self, entry: FaqEntry, text: str) -> str | None:
+        """What is said beside `entry`'s answer to `text`, if anything.
+
+        A pay question naming a place is answered from the salary section (the article's bands)
+        with a plain word that the article has no city or country figures, unless the answer says
+        so itself (the location entry does). A question naming a tool the article never names
+        ("do I need Kubernetes?") is told so, as a skills answer's list could seem to include it."""
+        notes: list[str] = []
+        place = self.faq.place_note
+        if entry.section == "salary" and place and place not in entry.answer and self._names_place(text):
+            notes.append(place)
+        words = text.split()
+        tools = [shown for phrase, shown in self._tools if _contains(words, phrase)]
+        if tools and self.faq.tool_note and entry.section != "salary":  # pay lists no tools
+            named = tools[0] if len(tools) == 1 else f"{', '.join(tools[:-1])} or {tools[-1]}"
+            notes.append(self.faq.tool_note.replace("{tools}", named))
+        return " ".join(notes) or None
 
     def _as_taught(self, text: str, entry: FaqEntry | None) -> Match:
         """A wording a moderator taught: their answer (or their "not for this bot"), whatever the model says."""
         if entry is None:
             best = self._entry_order[_argmax(self._probabilities(text)[1])]
             return Match(None, 0.0, best, True, (), none_score=1.0)
-        note = None
-        if entry.section == "salary" and "city" not in entry.answer and self._names_place(text):
-            note = self.faq.place_note
-        return Match(entry, 1.0, entry, False, (entry,), note=note)
+        return Match(entry, 1.0, entry, False, (entry,), note=self._note(entry, text))
 
     def nearest(self, question: str, limit: int = 3) -> tuple[FaqEntry, ...]:
         """Entries whose training wordings are close to the question; empty for off-topic noise.
@@ -261,9 +299,7 @@ class FaqRetriever:
 
     def _names_place(self, text: str) -> bool:
         words = text.split()
-        return any(
-            tuple(words[i : i + len(p)]) == p for p in self._places for i in range(len(words) - len(p) + 1)
-        )
+        return any(_contains(words, p) for p in self._places)
 
     def entry_scores(self, text: str) -> dict[str, float]:
         _, ent = self._probabilities(clean(text))

@@ -134,7 +134,8 @@ class Faq(commands.Cog):
             question, user_id=message.author.id, guild_id=guild_id, source="mention"
         )
         try:
-            if match.entry is None and message.guild is not None:
+            # A declined question is answered out of the channel; a "hi" or "thanks" is answered where said.
+            if match.entry is None and message.guild is not None and not match.small_talk:
                 await self._decline_quietly(message, match)
             elif match.entry is None:
                 text, view = decline_message(match)

@@ -11,7 +11,7 @@ from discord import ui
 
 from bot.client import answer_error
 from bot.content import FaqEntry
-from bot.faq import Match
+from bot.faq import SMALL_TALK_REPLY, Match
 from cogs._render import fit
 from cogs._shared import ID, GuardedButton, Interaction
 from cogs.faq.render import DECLINE_TEXT, answer_embed
@@ -32,8 +32,12 @@ def answer_view(entry: FaqEntry, query_id: int) -> ui.View:
 
 
 def decline_message(match: Match) -> tuple[str, ui.View]:
-    text = DECLINE_TEXT
+    """What a member sees when the article does not answer: "not covered" with nearby topics, or,
+    for a plain greeting or thanks, a short pointer to what the bot does."""
     view = ui.View(timeout=None)
+    if match.small_talk:
+        return SMALL_TALK_REPLY[match.small_talk], view
+    text = DECLINE_TEXT
     if match.suggestions:
         text += "\nMaybe one of these helps:"
         for entry in match.suggestions[:3]:
