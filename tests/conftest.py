@@ -237,9 +237,10 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 
 @asynccontextmanager
-async def hold_database(runner: BotRunner) -> AsyncIterator[None]:
+async def hold_database(runner: BotRunner, *, unreadable: tuple[str, ...] = ()) -> AsyncIterator[None]:
     """Keep the bot's writes waiting, as a busy database would: SQLite's writer lock in this process, or
-    on PostgreSQL another session's EXCLUSIVE lock on the tables members write (reads still pass)."""
+    on PostgreSQL another session's EXCLUSIVE lock on the tables members write (reads still pass, except
+    of the ``unreadable`` tables: SQLite's lock holds the bot's reads of them as well)."""
     if not isinstance(runner.db_path, str):
         assert runner.bot is not None
         async with runner.bot.storage._lock:
@@ -251,6 +252,8 @@ async def hold_database(runner: BotRunner) -> AsyncIterator[None]:
     try:
         async with con.transaction():
             await con.execute("LOCK TABLE quiz_sessions, quiz_answers, faq_queries IN EXCLUSIVE MODE")
+            for table in unreadable:
+                await con.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
             yield
     finally:
         await con.close()
