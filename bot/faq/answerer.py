@@ -69,8 +69,8 @@ class Match:
 SMALL_TALK_REPLY = {
     "greeting": (
         "Hi! I answer questions about choosing between AI Engineering and ML Engineering, from the "
-        "article the bot is built on. Try `/careerquiz` to see which path fits you, `/compare` to "
-        "see the two roles side by side, or `/faq` to ask a question or browse the topics."
+        "article I'm built on. Try `/careerquiz` to see which path fits you, `/compare` to see the "
+        "two roles side by side, or `/faq` to ask a question or browse the topics."
     ),
     "thanks": (
         "You're welcome! Ask me anything else about AI vs ML Engineering, or try `/careerquiz`, "
