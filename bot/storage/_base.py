@@ -456,8 +456,7 @@ class StorageBase:
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         if self._pool is not None:
             with _transient_errors():
-                async with self._pool.acquire() as conn:
-                    return await pg.PgTx(conn).execute_fetchall(sql, params)
+                return await pg.fetch(self._pool, sql, params)
         async with self._lock:
             with _transient_errors():
                 return list(await self.db.execute_fetchall(sql, params))

@@ -136,6 +136,24 @@ async def _begin(pool: Any, options: dict[str, Any]) -> tuple[Any, Any]:
     raise AssertionError("unreachable")
 
 
+async def fetch(pool: Any, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    """A read outside a transaction on a pooled connection. A connection the server ended while idle
+    fails the same way here as at BEGIN (see _begin), and a read can be repeated: once, on a fresh
+    connection, with the pool's other idle ones replaced first."""
+    for attempt in (1, 2):
+        conn = await pool.acquire()
+        try:
+            return list(await conn.fetch(_numbered(sql), *params))
+        except _transient():
+            conn.terminate()
+            if attempt == 2:
+                raise
+        finally:
+            await pool.release(conn)
+        await pool.expire_connections()
+    raise AssertionError("unreachable")
+
+
 async def create_pool(url: str, **settings: str) -> Any:
     """A pool that checks out working connections; a dropped one is replaced on its next use."""
     return await asyncpg.create_pool(
