@@ -10,6 +10,7 @@ moderators read from a second pool whose transactions are read-only and repeatab
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 import time
@@ -375,8 +376,10 @@ class StorageBase:
         """Roll back whatever the writer connection has open, in aiosqlite's thread and queued behind
         what still runs there: a task cancelled while awaiting its BEGIN (a shutdown) leaves that BEGIN
         to run after it, and a transaction left open would refuse every later write. sqlite3's
-        rollback() is a no-op when no transaction is open."""
-        await asyncio.shield(self.db.rollback())
+        rollback() is a no-op when no transaction is open. Its own failure (a connection already
+        closed at shutdown) must not replace the error being raised."""
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self.db.rollback())
 
     async def _checkpoint_if_large(self) -> None:
         self._commits += 1
