@@ -91,6 +91,11 @@ class PgTx:
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return list(await self._conn.fetch(_numbered(sql), *params))
 
+    async def execute_long(self, sql: str, params: Sequence[Any] = (), *, seconds: float) -> None:
+        """A statement allowed to outlast the pool's command timeout (a rollup build, or waiting for
+        another process's)."""
+        await self._conn.execute(_numbered(sql), *params, timeout=seconds)
+
 
 @asynccontextmanager
 async def transaction(pool: Any, **options: Any) -> AsyncIterator[PgTx]:

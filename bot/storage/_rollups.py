@@ -326,7 +326,7 @@ async def rebuild(tx: Tx, dialect: str) -> None:
             statements.append(sql)
     for sql in statements:
         if isinstance(tx, PgTx):
-            await tx._conn.execute(sql, timeout=_BUILD_TIMEOUT)  # minutes at a million results
+            await tx.execute_long(sql, seconds=_BUILD_TIMEOUT)  # minutes at a million results
         else:
             await tx.execute(sql)
 
@@ -348,7 +348,7 @@ _BUILD_TIMEOUT = 6 * 3600.0
 _BUILD_LOCK = 0x0CA4EE4B05  # ours alone: one process builds, the others wait and find it built
 # Keyed by schema as well: the rollups are the schema's, so schemas sharing a database (tests, a
 # benchmark beside the bot) build side by side instead of queueing behind each other's build.
-BUILD_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema(), $1))"
+BUILD_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema(), ?))"
 _MISSING = (
     "SELECT (SELECT count(*) FROM (SELECT 1 FROM stats_funnel LIMIT 1) AS f) AS built,"
     " (SELECT count(*) FROM (SELECT 1 FROM quiz_sessions WHERE guild_id IS NOT NULL LIMIT 1) AS s) AS owed"
@@ -369,7 +369,7 @@ class RollupTables(StorageBase):
             assert isinstance(tx, PgTx)
             # Waiting for another process's build may take as long as the build (minutes at a
             # million results), not the driver's 60 s statement timeout.
-            await tx._conn.execute(BUILD_LOCK_SQL, _BUILD_LOCK, timeout=_BUILD_TIMEOUT)
+            await tx.execute_long(BUILD_LOCK_SQL, (_BUILD_LOCK,), seconds=_BUILD_TIMEOUT)
             rows = await tx.execute_fetchall(_MISSING)  # another process may have built them meanwhile
             if not rows[0]["built"]:
                 await rebuild(tx, self.dialect.name)
