@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 log = logging.getLogger("careerbot.content")
 
@@ -156,9 +156,14 @@ class Question(_Model):
     prompt: Annotated[str, Field(min_length=1, max_length=256)]
     detail: str = ""
     options: list[Option] = Field(min_length=2, max_length=5)
+    # Looked up several times on every click: a dict built once, at load.
+    _by_id: dict[str, Option] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._by_id.update((o.id, o) for o in self.options)
 
     def option(self, option_id: str) -> Option | None:
-        return next((o for o in self.options if o.id == option_id), None)
+        return self._by_id.get(option_id)
 
 
 class Scoring(_Model):
@@ -172,13 +177,17 @@ class Quiz(_Model):
     scoring: Scoring
     questions: list[Question] = Field(min_length=1)
     tiebreakers: list[Question] = Field(default_factory=list)
+    _by_id: dict[str, Question] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._by_id.update((q.id, q) for q in self.all_questions)
 
     @property
     def all_questions(self) -> list[Question]:
         return [*self.questions, *self.tiebreakers]
 
     def question(self, question_id: str) -> Question | None:
-        return next((q for q in self.all_questions if q.id == question_id), None)
+        return self._by_id.get(question_id)
 
 
 # ---------------------------------------------------------------- faq.yaml

@@ -229,9 +229,12 @@ def answer(quiz: Quiz, state: SessionState, question_id: str, option_id: str) ->
     position = state.position + 1
     # Recompute: answering the last main question may append the tie-breaks, and a changed answer
     # after Back may drop them again.
-    done = position >= len(sequence(quiz, answers))
+    after = sequence(quiz, answers)
+    done = position >= len(after)
     new = replace(state, answers=answers, position=position, status="completed" if done else "active")
-    return Transition(state=new, changed=True, step=current_step(quiz, new))
+    return Transition(
+        state=new, changed=True, step=None if done else _step_at(quiz, after, position, answers)
+    )
 
 
 def back(quiz: Quiz, state: SessionState) -> Transition:

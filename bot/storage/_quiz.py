@@ -86,12 +86,21 @@ class QuizTables(StorageBase):
         async with self._tx(fast=True) as db:
             # An answer or Back while active moves no statistic; only a change of status does.
             before = await rollups.read_member(db, session_id=session_id) if status != "active" else None
-            rows = await db.execute_fetchall(
-                "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?,"
-                " finished_at = CASE WHEN ? = 'active' THEN NULL ELSE CAST(? AS DOUBLE PRECISION) END"
-                " WHERE id = ? AND status = 'active' AND position = ? RETURNING *",
-                (position, status, now, status, now, session_id, expect_position),
-            )
+            if status == "active":
+                # A step within the quiz names only what it changes: setting status and finished_at too
+                # (to the same values) made SQLite rewrite the three indexes holding them, a third of
+                # a click's database time.
+                rows = await db.execute_fetchall(
+                    "UPDATE quiz_sessions SET position = ?, updated_at = ?"
+                    " WHERE id = ? AND status = 'active' AND position = ? RETURNING *",
+                    (position, now, session_id, expect_position),
+                )
+            else:
+                rows = await db.execute_fetchall(
+                    "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?, finished_at = ?"
+                    " WHERE id = ? AND status = 'active' AND position = ? RETURNING *",
+                    (position, status, now, now, session_id, expect_position),
+                )
             moved = _session(next(iter(rows), None))
             if moved is None:
                 return None

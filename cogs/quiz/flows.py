@@ -5,7 +5,6 @@ Called by the cog (``cog.py``), which the buttons reach through ``items.Flows``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable
@@ -13,7 +12,7 @@ from typing import Any
 
 import discord
 
-from bot.client import CareerBot, within_budget
+from bot.client import CareerBot, acknowledged_in_time
 from bot.quiz.engine import NotCurrentQuestion
 from bot.quiz.service import Progress, UnknownSession, faq_followups
 from bot.storage import ResultRow, SessionRow
@@ -250,12 +249,11 @@ async def edit_in_time(interaction: Interaction, work: Awaitable[dict[str, Any]]
     Every database read the reply needs (ownership, the path role's name) is inside ``work``: a
     read after the budget check could wait for a pooled connection past the deadline.
     """
-    task = asyncio.ensure_future(work)
-    if await within_budget(interaction, task):
-        await interaction.response.edit_message(**task.result())
-        return
-    await interaction.response.defer()
-    await interaction.edit_original_response(**await task)
+    message, deferred = await acknowledged_in_time(interaction, work, interaction.response.defer)
+    if deferred:
+        await interaction.edit_original_response(**message)
+    else:
+        await interaction.response.edit_message(**message)
 
 
 async def answer(interaction: Interaction, sid: int, question: str, option: str) -> None:
