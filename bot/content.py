@@ -19,10 +19,11 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 log = logging.getLogger("careerbot.content")
 
@@ -156,11 +157,12 @@ class Question(_Model):
     prompt: Annotated[str, Field(min_length=1, max_length=256)]
     detail: str = ""
     options: list[Option] = Field(min_length=2, max_length=5)
-    # Looked up several times on every click: a dict built once, at load.
-    _by_id: dict[str, Option] = PrivateAttr(default_factory=dict)
 
-    def model_post_init(self, context: Any, /) -> None:
-        self._by_id.update((o.id, o) for o in self.options)
+    @cached_property
+    def _by_id(self) -> dict[str, Option]:
+        # Looked up several times on every click: built once. (A cached_property, not a private
+        # attribute: pydantic reads those through a Python-level __getattr__, slow on a hot path.)
+        return {o.id: o for o in self.options}
 
     def option(self, option_id: str) -> Option | None:
         return self._by_id.get(option_id)
@@ -177,10 +179,10 @@ class Quiz(_Model):
     scoring: Scoring
     questions: list[Question] = Field(min_length=1)
     tiebreakers: list[Question] = Field(default_factory=list)
-    _by_id: dict[str, Question] = PrivateAttr(default_factory=dict)
 
-    def model_post_init(self, context: Any, /) -> None:
-        self._by_id.update((q.id, q) for q in self.all_questions)
+    @cached_property
+    def _by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.all_questions}
 
     @property
     def all_questions(self) -> list[Question]:

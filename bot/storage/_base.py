@@ -434,27 +434,32 @@ class StorageBase:
             self._restore_busy_timeout()
 
     async def _one_fast(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        """A click's point read (by primary key or a unique index) on the loop, without a thread hop.
+        """A click's point read (by primary key or a unique index) on the loop, without a thread hop."""
+        rows = await self._all_fast(sql, params)
+        return rows[0] if rows else None
+
+    async def _all_fast(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """A click's indexed read of a row or a few, on the loop, without a thread hop.
 
         In WAL mode a read never waits for the writer; in the rare case SQLite still answers "busy"
-        (another process recovering the WAL index), the read is retried on aiosqlite's thread."""
+        (another process recovering the WAL index), the read is retried on aiosqlite's thread. Only for
+        index seeks: a scan here would hold up every member's click."""
         if self._pool is not None or not self.fast_clicks:
-            return await self._one(sql, params)
+            return await self._all(sql, params)
         await self._lock.acquire()
         try:
             con = self._loop_connection()
             try:
                 self._set_busy_timeout(0)
-                rows = _run(con, sql, params)
+                return _run(con, sql, params)
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 with _transient_errors():
                     self._restore_busy_timeout()
-                    rows = list(await self.db.execute_fetchall(sql, params))
+                    return list(await self.db.execute_fetchall(sql, params))
         finally:
             self._lock.release()
-        return rows[0] if rows else None
 
     def _set_busy_timeout(self, ms: int) -> None:
         """Set the writer connection's busy_timeout (caller holds the writer lock)."""

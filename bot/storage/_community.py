@@ -105,7 +105,7 @@ class CommunityTables(LargeData):
     # ------------------------------------------------------------ guild settings
 
     async def guild_settings(self, guild_id: int) -> GuildSettings:
-        row = await self._one("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        row = await self._one_fast("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
         if row is None:
             return GuildSettings(guild_id=guild_id)
         return GuildSettings(

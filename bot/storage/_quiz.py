@@ -63,7 +63,7 @@ class QuizTables(StorageBase):
         return SessionRow(**data), answers
 
     async def answers(self, session_id: int) -> dict[str, str]:
-        rows = await self._all(
+        rows = await self._all_fast(
             "SELECT question_id, option_id FROM quiz_answers WHERE session_id = ?", (session_id,)
         )
         return {r["question_id"]: r["option_id"] for r in rows}
@@ -209,13 +209,13 @@ class QuizTables(StorageBase):
             return result
 
     async def result_for_session(self, session_id: int) -> ResultRow | None:
-        return _result(await self._one("SELECT * FROM quiz_results WHERE session_id = ?", (session_id,)))
+        return _result(await self._one_fast("SELECT * FROM quiz_results WHERE session_id = ?", (session_id,)))
 
     async def latest_result(self, user_id: int, *, before_session: int | None = None) -> ResultRow | None:
         """The member's newest result, or the newest before a given session (for "since last time")."""
         bound = before_session if before_session is not None else 2**63 - 1
         return _result(
-            await self._one(
+            await self._one_fast(  # an index seek (quiz_results_user), on a result's click
                 "SELECT * FROM quiz_results WHERE user_id = ? AND session_id < ?"
                 " ORDER BY completed_at DESC, id DESC LIMIT 1",
                 (user_id, bound),
