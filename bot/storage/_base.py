@@ -10,6 +10,7 @@ moderators read from a second pool whose transactions are read-only and repeatab
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import re
 import sqlite3
@@ -133,33 +134,61 @@ class _WriterLock:
     PRAGMA when work switches from clicks to the thread, instead of two around every click statement.
     The click path takes it with ``acquire()``/``release()``, which skip that.
 
-    Everyone waiting is woken together when it is released, not one per pass of the event loop as
+    A release wakes every waiter at once, in the order they came, not one per pass of the event loop as
     asyncio.Lock does. The click path holds it only around statements that never yield, so all the
     clicks queued behind a thread hop (a WAL checkpoint, a moderator's write) go through in the one
     pass after it. Woken one per pass, under load (a pass then takes tens of milliseconds) 400 members
     queued behind one checkpoint waited past the acknowledgement budget, and three clicks in four were
-    deferred and edited: two requests instead of one (bench/quiz_load.py)."""
+    deferred and edited: two requests instead of one (bench/quiz_load.py). Until the woken have run, a
+    newcomer queues behind them: a batched delete that releases and takes the lock again cannot starve
+    a click."""
 
     def __init__(self, restore: Callable[[], None]) -> None:
         self._restore = restore
         self._held = False
-        self._released: asyncio.Event | None = None  # exists while someone waits
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._woken = 0  # woken by a release, not yet run
 
     def locked(self) -> bool:
         return self._held
 
     async def acquire(self) -> None:
-        while self._held:
-            if self._released is None:
-                self._released = asyncio.Event()
-            await self._released.wait()
-        self._held = True
+        if not self._held and not self._waiters and not self._woken:
+            self._held = True
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(waiter)
+        while True:
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._woken -= 1  # woken, then cancelled before it ran
+                    self._pass_on()
+                elif waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                raise
+            self._woken -= 1
+            if not self._held:
+                self._held = True
+                return
+            # An earlier one of those woken together holds it across an await: wait again, first in line.
+            waiter = loop.create_future()
+            self._waiters.appendleft(waiter)
 
     def release(self) -> None:
         self._held = False
-        if self._released is not None:
-            self._released.set()
-            self._released = None
+        self._pass_on()
+
+    def _pass_on(self) -> None:
+        if self._held or self._woken:
+            return
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():  # (a cancelled one is)
+                waiter.set_result(None)
+                self._woken += 1
 
     async def __aenter__(self) -> None:
         await self.acquire()
