@@ -228,3 +228,22 @@ async def test_unreachable_discord_is_one_clear_line(tmp_path: Path) -> None:
     )
     code, _out, err = await run(env, "run")
     assert code == 1 and "cannot reach Discord (http://127.0.0.1:9/api/v10)" in err and "Traceback" not in err
+
+
+async def test_the_process_entry_collects_garbage_again_after_start_up(tmp_path: Path) -> None:
+    """bot.launch pauses the cyclic collector while start-up imports: a long-lived bot must get it back."""
+    code = (
+        "import gc, sys; sys.argv = ['careerbot', 'check']; from bot.launch import main; rc = main();"
+        " print(gc.isenabled(), gc.get_freeze_count() > 0, rc)"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        code,
+        env=bot_env(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().split()[-3:] == ["True", "True", "0"], out.decode()
