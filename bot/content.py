@@ -167,6 +167,12 @@ class Question(_Model):
     def option(self, option_id: str) -> Option | None:
         return self._by_id.get(option_id)
 
+    @cached_property
+    def reach(self) -> tuple[int, int]:
+        """The most one answer here can pull the lean towards AI, and towards ML (scoring's scale)."""
+        leans = [o.weights.lean for o in self.options]
+        return max(0, *leans), max(0, *(-lean for lean in leans))
+
 
 class Scoring(_Model):
     # |lean| / max possible |lean| under this share after the main questions asks the tie-breaks;

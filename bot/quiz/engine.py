@@ -101,7 +101,8 @@ def _chosen(question: Question, answers: Mapping[str, str]) -> Option | None:
 
 def _reach(question: Question, sign: int) -> int:
     """The most one answer to this question can pull the lean towards ``sign`` (+1 AI, -1 ML)."""
-    return max(0, *(o.weights.lean * sign for o in question.options))
+    towards_ai, towards_ml = question.reach
+    return towards_ai if sign > 0 else towards_ml
 
 
 def _margin(questions: Sequence[Question], answers: Mapping[str, str]) -> tuple[float, float]:
@@ -125,7 +126,8 @@ def _margin(questions: Sequence[Question], answers: Mapping[str, str]) -> tuple[
 def sequence(quiz: Quiz, answers: Mapping[str, str]) -> list[Question]:
     """Main questions, plus the tie-breaks once all main ones are answered and it is too close to call."""
     main = list(quiz.questions)
-    if not quiz.tiebreakers or any(_chosen(q, answers) is None for q in main):
+    # Fewer answers than main questions: one is open (the usual click, decided without a lookup).
+    if not quiz.tiebreakers or len(answers) < len(main) or any(_chosen(q, answers) is None for q in main):
         return main
     _, margin = _margin(main, answers)
     return [*main, *quiz.tiebreakers] if abs(margin) < quiz.scoring.tiebreak_margin else main
