@@ -98,9 +98,14 @@ async def answer_error(interaction: discord.Interaction[Any], error: BaseExcepti
 ACK_BUDGET_SECONDS = 1.0
 
 
+def budget_left(interaction: discord.Interaction[Any]) -> float:
+    """Seconds left of this interaction's acknowledgement budget (negative once it has run out)."""
+    return ACK_BUDGET_SECONDS - (discord.utils.utcnow() - interaction.created_at).total_seconds()
+
+
 async def within_budget(interaction: discord.Interaction[Any], task: asyncio.Future[Any]) -> bool:
     """Wait for ``task`` until the acknowledgement budget of this interaction runs out; True if it finished."""
-    left = ACK_BUDGET_SECONDS - (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    left = budget_left(interaction)
     if left <= 0:
         return False  # already late (it waited on something before): acknowledge first, then work
     done, _ = await asyncio.wait({task}, timeout=left)
@@ -122,7 +127,7 @@ async def acknowledged_in_time(
         nonlocal acked
         acked = asyncio.ensure_future(acknowledge())
 
-    left = ACK_BUDGET_SECONDS - (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    left = budget_left(interaction)
     if left <= 0:
         late()
     timer = asyncio.get_running_loop().call_later(max(left, 0.0), late) if acked is None else None

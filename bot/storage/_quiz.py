@@ -86,6 +86,8 @@ class QuizTables(StorageBase):
         if self.is_postgres and status == "active" and answer is not None:
             # One statement, atomic on its own: one round trip instead of BEGIN, UPDATE, INSERT and
             # COMMIT. Under load each round trip waits a pass of a busy event loop (bench.quiz_load).
+            # _all runs it outside a transaction and retries once on a connection found dead: the
+            # position guard makes a repeat write nothing, and the service then rereads the session.
             rows = await self._all(
                 "WITH moved AS (UPDATE quiz_sessions SET position = ?, updated_at = ?"
                 " WHERE id = ? AND status = 'active' AND position = ? RETURNING *),"

@@ -65,6 +65,23 @@ class InWorkButton(SessionButton, template=r"(?!)"):
         return None
 
 
+def option_button(
+    sid: int,
+    question: str,
+    option: str,
+    label: str = "…",
+    style: discord.ButtonStyle = discord.ButtonStyle.primary,
+) -> ui.Button[Any]:
+    """An answer's button as sent (views.py sends it plain; OptionButton answers its clicks)."""
+    return ui.Button(label=label, style=style, custom_id=ids.option_id(sid, question, option), row=0)
+
+
+def nav_button(sid: int, action: str, *, disabled: bool = False) -> ui.Button[Any]:
+    """Back or Cancel as sent (views.py sends it plain; NavButton answers its clicks)."""
+    label, style = NAV_LABELS[action]
+    return ui.Button(label=label, style=style, custom_id=ids.nav_id(sid, action), row=1, disabled=disabled)
+
+
 class OptionButton(InWorkButton, template=ids.OPTION):
     def __init__(
         self,
@@ -75,9 +92,7 @@ class OptionButton(InWorkButton, template=ids.OPTION):
         style: discord.ButtonStyle = discord.ButtonStyle.primary,
     ) -> None:
         self.sid, self.question, self.option = sid, question, option
-        super().__init__(
-            ui.Button(label=label, style=style, custom_id=ids.option_id(sid, question, option), row=0)
-        )
+        super().__init__(option_button(sid, question, option, label, style))
 
     @classmethod
     async def from_custom_id(
@@ -101,10 +116,7 @@ NAV_LABELS = {
 class NavButton(InWorkButton, template=ids.NAV):
     def __init__(self, sid: int, action: str, *, disabled: bool = False) -> None:
         self.sid, self.action = sid, action
-        label, style = NAV_LABELS[action]
-        super().__init__(
-            ui.Button(label=label, style=style, custom_id=ids.nav_id(sid, action), row=1, disabled=disabled)
-        )
+        super().__init__(nav_button(sid, action, disabled=disabled))
 
     @classmethod
     async def from_custom_id(

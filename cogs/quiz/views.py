@@ -9,8 +9,7 @@ from discord import ui
 
 from bot.quiz.engine import option_order
 from bot.quiz.service import Progress
-from cogs.quiz import ids
-from cogs.quiz.items import NAV_LABELS, ResultButton, StartButton
+from cogs.quiz.items import ResultButton, StartButton, nav_button, option_button
 from cogs.quiz.render import question_embed, result_embed
 
 if TYPE_CHECKING:
@@ -26,20 +25,11 @@ def question_view(progress: Progress) -> ui.View:
     assert progress.step is not None
     view = ui.View(timeout=None)
     sid, step = progress.session.id, progress.step
-    question = step.question.id
     for option in option_order(step.question, sid):
         style = discord.ButtonStyle.success if option.id == step.selected else discord.ButtonStyle.primary
-        view.add_item(
-            ui.Button(
-                label=option.label, style=style, custom_id=ids.option_id(sid, question, option.id), row=0
-            )
-        )
-    for action in ("back", "cancel"):
-        label, style = NAV_LABELS[action]
-        first = action == "back" and step.phase == "main" and step.number == 1
-        view.add_item(
-            ui.Button(label=label, style=style, custom_id=ids.nav_id(sid, action), row=1, disabled=first)
-        )
+        view.add_item(option_button(sid, step.question.id, option.id, option.label, style))
+    view.add_item(nav_button(sid, "back", disabled=step.phase == "main" and step.number == 1))
+    view.add_item(nav_button(sid, "cancel"))
     view.stop()
     return view
 
