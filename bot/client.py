@@ -225,7 +225,11 @@ class CareerBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.content = content
-        self.storage = Storage(settings.database, busy_timeout_ms=settings.database_busy_timeout_ms)
+        self.storage = Storage(
+            settings.database,
+            busy_timeout_ms=settings.database_busy_timeout_ms,
+            pool_size=settings.database_pool_size,
+        )
         # Fitted in the background from setup_hook: connecting to Discord does not wait for it.
         # A restart reads the base model from CACHE_DIR instead of fitting it again (bot/faq/_fit_cache.py).
         self.faq = WarmingFaq(content.faq, faq_fit or partial(FaqRetriever, cache_dir=settings.cache_dir))

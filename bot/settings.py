@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # How long a write waits for another process's lock before the member is told to click again;
     # under Discord's 3 s acknowledgement window so that reply still reaches them.
     database_busy_timeout_ms: int = Field(default=1500, ge=0)
+    # PostgreSQL only: most connections one process opens for members' clicks (opened as needed, closed
+    # when idle). Under load a click holds one for a few passes of the event loop, so ten queued clicks
+    # behind each other past Discord's deadline (bench.quiz_load); mind the server's max_connections
+    # (100 by default) across processes.
+    database_pool_size: int = Field(default=30, ge=1, le=500)
     content_dir: Path = Path("data")
     # Start-up caches between starts: the validated content and the FAQ answerer's fitted base model
     # (each content-addressed; safe to delete). Blank: $XDG_CACHE_HOME/careerbot, else ~/.cache/careerbot.

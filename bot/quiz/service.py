@@ -1,7 +1,10 @@
-"""The quiz engine (engine.py) bound to storage: every click read from and written to SQLite.
+"""The quiz engine (engine.py) bound to storage: every click written to the database.
 
-Nothing is kept in memory between clicks, so a restart loses nothing and any process holding the
-database can continue any member's session from a button's custom_id alone.
+The database is the only truth, so a restart loses nothing and any process holding the database can
+continue any member's session from a button's custom_id alone. A click on a session this process
+served last is computed from storage's memory of it (``known_session``) and written with a guard
+that the row has not changed since; if it has, nothing is written and the click is decided again
+from the database.
 """
 
 from __future__ import annotations
@@ -183,7 +186,53 @@ class QuizService:
 
     # ------------------------------------------------------------ clicks
 
+    def _known_active(self, session_id: int, user_id: int) -> tuple[SessionRow, dict[str, str]] | None:
+        """The session as this process last saw it, when a click on it can be decided from that alone:
+        the member's own, active, not idle too long, on today's quiz. Anything else is read afresh,
+        so every refusal a member sees comes from the database."""
+        known = self.storage.known_session(session_id)
+        if known is None:
+            return None
+        session, answers = known
+        if (
+            session.user_id != user_id
+            or session.status != "active"
+            or session.quiz_version != self.content.quiz_version
+            or quiz.is_expired(session.updated_at, self.clock(), self.idle_seconds)
+        ):
+            return None
+        return session, dict(answers)
+
+    async def _answer_known(
+        self, session_id: int, user_id: int, question_id: str, option_id: str
+    ) -> Progress | None:
+        """An answer within the quiz, in one guarded write; None when it must be decided afresh."""
+        known = self._known_active(session_id, user_id)
+        if known is None:
+            return None
+        session, answers = known
+        state = self._state(session, answers)
+        try:
+            transition = quiz.answer(self.content.quiz, state, question_id, option_id)
+        except QuizError:
+            return None  # a stale button, say: the database decides what the member is told
+        if not transition.changed or transition.state.status != "active":
+            return None  # a repeat, or the last answer (the result needs reads anyway)
+        moved = await self.storage.save_progress(
+            session.id,
+            expect_position=state.position,
+            expect_updated_at=session.updated_at,
+            position=transition.state.position,
+            status="active",
+            now=self.clock(),
+            answer=(question_id, option_id),
+        )
+        return None if moved is None else Progress(session=moved, step=transition.step)
+
     async def answer(self, session_id: int, user_id: int, question_id: str, option_id: str) -> Progress:
+        quick = await self._answer_known(session_id, user_id, question_id, option_id)
+        if quick is not None:
+            return quick
         session, answers = await self._owned(session_id, user_id)
         if session.status == "completed":  # a replayed or double final click: show the result again
             shown, why = await self.completed(session)
@@ -202,6 +251,7 @@ class QuizService:
             result = await self.storage.complete_session(
                 session.id,
                 expect_position=state.position,
+                expect_updated_at=session.updated_at,
                 position=transition.state.position,
                 answer=(question_id, option_id),
                 outcome=explanation.score.outcome,
@@ -218,6 +268,7 @@ class QuizService:
         moved = await self.storage.save_progress(
             session.id,
             expect_position=state.position,
+            expect_updated_at=session.updated_at,
             position=transition.state.position,
             status=transition.state.status,
             now=now,
@@ -238,22 +289,33 @@ class QuizService:
         return await self._show(session, changed=False)
 
     async def back(self, session_id: int, user_id: int) -> Progress:
+        known = self._known_active(session_id, user_id)
+        if known is not None:
+            transition = quiz.back(self.content.quiz, self._state(*known))
+            if transition.changed:
+                moved = await self._step_back(known[0], transition.state.position)
+                if moved is not None:
+                    return Progress(session=moved, step=transition.step)
         session, answers = await self.owned_active(session_id, user_id)
         if session.quiz_version != self.content.quiz_version:
             return await self._show(session)  # never step back into a quiz that has changed
         transition = quiz.back(self.content.quiz, self._state(session, answers))
         if not transition.changed:
             return Progress(session=session, step=transition.step, changed=False)
-        moved = await self.storage.save_progress(
-            session.id,
-            expect_position=session.position,
-            position=transition.state.position,
-            status="active",
-            now=self.clock(),
-        )
+        moved = await self._step_back(session, transition.state.position)
         if moved is None:
             return await self._reread(session.id)
         return Progress(session=moved, step=transition.step)
+
+    async def _step_back(self, session: SessionRow, position: int) -> SessionRow | None:
+        return await self.storage.save_progress(
+            session.id,
+            expect_position=session.position,
+            expect_updated_at=session.updated_at,
+            position=position,
+            status="active",
+            now=self.clock(),
+        )
 
     async def cancel(self, session_id: int, user_id: int) -> SessionRow:
         session, _ = await self.owned_active(session_id, user_id)

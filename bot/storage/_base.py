@@ -26,6 +26,7 @@ import aiosqlite
 
 from bot.storage import _postgres as pg
 from bot.storage._driver import POSTGRES, SQLITE, Done, Row, Tx
+from bot.storage._known import KnownSessions
 from bot.storage._postgres import asyncpg
 
 BUSY_TIMEOUT_MS = 5000
@@ -218,8 +219,11 @@ class StorageBase:
     # (bench/storage_click.py measures both in one run).
     fast_clicks = True
 
-    def __init__(self, target: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
-        """``target``: a SQLite file, or a ``postgresql://`` URL (kept private: it may hold a password)."""
+    def __init__(
+        self, target: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, pool_size: int = pg.POOL_SIZE
+    ) -> None:
+        """``target``: a SQLite file, or a ``postgresql://`` URL (kept private: it may hold a password).
+        ``pool_size``: PostgreSQL's most connections for members' reads and writes."""
         self._url: str | None = None
         if isinstance(target, str) and pg.is_postgres_url(target):
             self._url, self.path, self.dialect = target, Path(), POSTGRES
@@ -228,6 +232,7 @@ class StorageBase:
             self.path, self.dialect = Path(target), SQLITE
             self.where = str(self.path)
         self.busy_timeout_ms = busy_timeout_ms
+        self.pool_size = pool_size
         self._db: aiosqlite.Connection | None = None
         self._pool: Any = None
         self._read_pool: Any = None
@@ -236,6 +241,8 @@ class StorageBase:
         self._lock = _WriterLock(self._restore_busy_timeout)
         self._busy_ms = busy_timeout_ms  # the writer connection's busy_timeout right now
         self._commits = 0
+        # Quiz sessions as this process last saw them (see _known.py); every deletion drops its own.
+        self._known = KnownSessions()
 
     @property
     def is_postgres(self) -> bool:
@@ -285,7 +292,7 @@ class StorageBase:
 
     async def _open_postgres(self, url: str) -> None:
         try:
-            self._pool = await pg.create_pool(url)
+            self._pool = await pg.create_pool(url, self.pool_size)
         except (OSError, TimeoutError) as exc:
             reason = exc.strerror or type(exc).__name__ if isinstance(exc, OSError) else "timed out"
             raise StorageError(f"cannot reach PostgreSQL at {self.where}: {reason}", code=1) from None
@@ -535,7 +542,7 @@ class StorageBase:
             assert self._url is not None
             if self._read_pool is None:
                 with _transient_errors():
-                    self._read_pool = await pg.create_pool(self._url)
+                    self._read_pool = await pg.create_pool(self._url, pg.READ_POOL_SIZE)
             with _transient_errors():
                 async with pg.transaction(self._read_pool, isolation="repeatable_read", readonly=True) as tx:
                     yield tx

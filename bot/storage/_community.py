@@ -204,6 +204,7 @@ class CommunityTables(LargeData):
 
     async def forget_member(self, user_id: int) -> list[tuple[int, int]]:
         """Delete every row about the member; returns the path roles granted, to take back."""
+        self._known.drop_where(lambda row: row.user_id == user_id)
         async with self._tx() as db:
             rows = await db.execute_fetchall(
                 "SELECT guild_id, role_id FROM path_role_grants WHERE user_id = ?", (user_id,)
@@ -243,6 +244,7 @@ class CommunityTables(LargeData):
                 f"SELECT DISTINCT guild_id, user_id FROM quiz_sessions WHERE {where}", (now,)
             )
             pairs = {(int(r["guild_id"]), int(r["user_id"])) for r in gone}
+            self._known.drop_where(lambda row: (row.guild_id, row.user_id) in pairs)
             before = await rollups.read(db, pairs)
             cur = await db.execute(f"DELETE FROM quiz_sessions WHERE {where}", (now,))
             await rollups.apply(db, before, await rollups.read(db, pairs))

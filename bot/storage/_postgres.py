@@ -159,12 +159,17 @@ async def fetch(pool: Any, sql: str, params: Sequence[Any] = ()) -> list[Row]:
     raise AssertionError("unreachable")
 
 
-async def create_pool(url: str, **settings: str) -> Any:
-    """A pool that checks out working connections; a dropped one is replaced on its next use."""
+# Members' pool (settings.database_pool_size) and moderators' (rare, one summary at a time each).
+POOL_SIZE, READ_POOL_SIZE = 30, 10
+
+
+async def create_pool(url: str, max_size: int, **settings: str) -> Any:
+    """A pool that checks out working connections; a dropped one is replaced on its next use. It
+    opens connections as clicks need them, up to ``max_size``, and closes those idle for 5 minutes."""
     return await asyncpg.create_pool(
         url,
         min_size=1,
-        max_size=10,
+        max_size=max_size,
         timeout=10,
         command_timeout=60,
         server_settings=settings or None,

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from bot.storage import _rollups as rollups
 from bot.storage._base import StorageBase
 from bot.storage._rows import ResultRow, SessionRow, _result, _session
 
 
+def _guard(expect_updated_at: float | None) -> str:
+    """The optional half of a step's guard: the row is still as the caller last saw it."""
+    return "" if expect_updated_at is None else " AND updated_at = ?"
+
+
 class QuizTables(StorageBase):
+    def known_session(self, session_id: int) -> tuple[SessionRow, Mapping[str, str]] | None:
+        """The session and its answers as this process last read or wrote them, without asking the
+        database: possibly out of date, so a write based on it must pass ``expect_updated_at``."""
+        return self._known.get(session_id)
+
     async def active_session(self, user_id: int) -> SessionRow | None:
         return _session(
             await self._one_fast(
@@ -48,6 +59,7 @@ class QuizTables(StorageBase):
             await rollups.apply(db, before, before.started(pair, new, now))
         row = _session(next(iter(rows)))
         assert row is not None
+        self._known.put(row, {})
         return row
 
     async def session_with_answers(self, session_id: int) -> tuple[SessionRow, dict[str, str]] | None:
@@ -60,7 +72,9 @@ class QuizTables(StorageBase):
             return None
         data = dict(row)
         answers = json.loads(data.pop("answers_json") or "{}")
-        return SessionRow(**data), answers
+        session = SessionRow(**data)
+        self._known.put(session, answers)
+        return session, answers
 
     async def answers(self, session_id: int) -> dict[str, str]:
         rows = await self._all_fast(
@@ -77,26 +91,52 @@ class QuizTables(StorageBase):
         status: str,
         now: float,
         answer: tuple[str, str] | None = None,
+        expect_updated_at: float | None = None,
     ) -> SessionRow | None:
         """Write an answer and the new position atomically; returns the moved session.
 
-        Guarded by the position the engine computed from: if another click moved the session first
-        (a double click racing itself), nothing is written and None is returned.
+        Guarded by the position the engine computed from (and, given ``expect_updated_at``, by the
+        row's last change): if another click moved the session first (a double click racing itself,
+        another process), nothing is written and None is returned.
         """
+        known = self._known.get(session_id)
+        moved = await self._save_progress(
+            session_id, expect_position, expect_updated_at, position, status, now, answer
+        )
+        # The answers known before are still the row's only if the write was guarded by the very
+        # change they were read at: then the new ones are those plus this answer.
+        if moved is not None and known is not None and known[0].updated_at == expect_updated_at:
+            self._known.put(moved, {**known[1], answer[0]: answer[1]} if answer else known[1])
+        else:
+            self._known.drop(session_id)
+        return moved
+
+    async def _save_progress(
+        self,
+        session_id: int,
+        expect_position: int,
+        expect_updated_at: float | None,
+        position: int,
+        status: str,
+        now: float,
+        answer: tuple[str, str] | None,
+    ) -> SessionRow | None:
+        guard = (expect_position,) if expect_updated_at is None else (expect_position, expect_updated_at)
         if self.is_postgres and status == "active" and answer is not None:
             # One statement, atomic on its own: one round trip instead of BEGIN, UPDATE, INSERT and
             # COMMIT. Under load each round trip waits a pass of a busy event loop (bench.quiz_load).
             # _all runs it outside a transaction and retries once on a connection found dead: the
-            # position guard makes a repeat write nothing, and the service then rereads the session.
+            # guard makes a repeat write nothing, and the service then rereads the session.
             rows = await self._all(
                 "WITH moved AS (UPDATE quiz_sessions SET position = ?, updated_at = ?"
-                " WHERE id = ? AND status = 'active' AND position = ? RETURNING *),"
+                f" WHERE id = ? AND status = 'active' AND position = ?{_guard(expect_updated_at)}"
+                " RETURNING *),"
                 " saved AS (INSERT INTO quiz_answers (session_id, question_id, option_id, answered_at)"
                 " SELECT id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION) FROM moved"
                 " ON CONFLICT (session_id, question_id)"
                 " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at)"
                 " SELECT * FROM moved",
-                (position, now, session_id, expect_position, answer[0], answer[1], now),
+                (position, now, session_id, *guard, answer[0], answer[1], now),
             )
             return _session(next(iter(rows), None))
         async with self._tx(fast=True) as db:
@@ -108,14 +148,16 @@ class QuizTables(StorageBase):
                 # a click's database time.
                 rows = await db.execute_fetchall(
                     "UPDATE quiz_sessions SET position = ?, updated_at = ?"
-                    " WHERE id = ? AND status = 'active' AND position = ? RETURNING *",
-                    (position, now, session_id, expect_position),
+                    f" WHERE id = ? AND status = 'active' AND position = ?{_guard(expect_updated_at)}"
+                    " RETURNING *",
+                    (position, now, session_id, *guard),
                 )
             else:
                 rows = await db.execute_fetchall(
                     "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?, finished_at = ?"
-                    " WHERE id = ? AND status = 'active' AND position = ? RETURNING *",
-                    (position, status, now, now, session_id, expect_position),
+                    f" WHERE id = ? AND status = 'active' AND position = ?{_guard(expect_updated_at)}"
+                    " RETURNING *",
+                    (position, status, now, now, session_id, *guard),
                 )
             moved = _session(next(iter(rows), None))
             if moved is None:
@@ -133,6 +175,7 @@ class QuizTables(StorageBase):
         return moved
 
     async def set_status(self, session_id: int, status: str, now: float) -> bool:
+        self._known.drop(session_id)
         async with self._tx(fast=True) as db:
             before = await rollups.read_member(db, session_id=session_id)
             cur = await db.execute(
@@ -158,6 +201,7 @@ class QuizTables(StorageBase):
             await db.execute("UPDATE quiz_sessions SET mode = ? WHERE id = ?", (mode, session_id))
 
     async def expire_idle(self, idle_before: float, now: float) -> int:
+        self._known.drop_where(lambda row: row.updated_at < idle_before)
         async with self._tx() as db:
             idle = await db.execute_fetchall(
                 "SELECT guild_id, user_id FROM quiz_sessions"
@@ -186,14 +230,18 @@ class QuizTables(StorageBase):
         fit_ml: int,
         content_version: str,
         now: float,
+        expect_updated_at: float | None = None,
     ) -> ResultRow | None:
-        """Record the last answer, close the session and store its result in one transaction."""
+        """Record the last answer, close the session and store its result in one transaction (guarded
+        as ``save_progress`` is)."""
+        self._known.drop(session_id)
+        guard = (expect_position,) if expect_updated_at is None else (expect_position, expect_updated_at)
         async with self._tx(fast=True) as db:
             before = await rollups.read_member(db, session_id=session_id)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET position = ?, status = 'completed', updated_at = ?, finished_at = ?"
-                " WHERE id = ? AND status = 'active' AND position = ?",
-                (position, now, now, session_id, expect_position),
+                f" WHERE id = ? AND status = 'active' AND position = ?{_guard(expect_updated_at)}",
+                (position, now, now, session_id, *guard),
             )
             if cur.rowcount != 1:
                 return None
