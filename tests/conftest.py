@@ -163,6 +163,15 @@ async def bot(runner: BotRunner) -> CareerBot:
     return await runner.start()
 
 
+@pytest.fixture
+def member(fake: FakeDiscord) -> tuple[Any, Any]:  # noqa: F811
+    """(guild, alice): one member of one server, for tests about a single member's quiz."""
+    guild = fake.add_guild(name="Career Hub")
+    alice = fake.add_user("alice")
+    fake.add_member(guild, alice)
+    return guild, alice
+
+
 # ---------------------------------------------------------------- both storage backends
 
 POSTGRES_ENV = "CAREERBOT_TEST_POSTGRES_URL"

@@ -5,21 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from bot.content import OUTCOME_NAMES
 from fakediscord import FakeDiscord
 from fakediscord.permissions import DEFAULT_BOT, MANAGE_GUILD, MANAGE_ROLES
 from tests.conftest import BotRunner
 from tests.quiz_paths import AI_PATH, HYBRID_PATH, answer_all, db_rows, option_ids, shown_ids
-
-
-@pytest.fixture
-def member(fake: FakeDiscord) -> tuple[Any, Any]:
-    guild = fake.add_guild(name="Career Hub")
-    alice = fake.add_user("alice")
-    fake.add_member(guild, alice)
-    return guild, alice
 
 
 def labels(message: Any) -> list[str]:

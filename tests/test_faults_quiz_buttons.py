@@ -15,14 +15,6 @@ from tests.quiz_paths import AI_PATH, answer_all, db_rows, option_ids
 NO_LONGER_WORKS = "This button no longer works. Run /careerquiz to continue."
 
 
-@pytest.fixture
-def member(fake: FakeDiscord) -> tuple[Any, Any]:
-    guild = fake.add_guild(name="Career Hub")
-    alice = fake.add_user("alice")
-    fake.add_member(guild, alice)
-    return guild, alice
-
-
 async def start_quiz(fake: FakeDiscord, guild: Any, user: Any) -> Any:
     res = await fake.invoke(user, "careerquiz", guild=guild)
     assert "Check your DMs" in res.content

@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import pytest
-
 from bot.content import Content
 from bot.quiz.service import QuizService
 from bot.storage import Storage
@@ -19,14 +17,6 @@ from tests.quiz_paths import db_rows, option_ids
 
 BOTH_BACKENDS = True
 SUCCESS = 3  # the button style of the answer already chosen
-
-
-@pytest.fixture
-def member(fake: FakeDiscord) -> tuple[Any, Any]:
-    guild = fake.add_guild(name="Career Hub")
-    alice = fake.add_user("alice")
-    fake.add_member(guild, alice)
-    return guild, alice
 
 
 @asynccontextmanager
@@ -54,6 +44,14 @@ async def started(fake: FakeDiscord, guild: Any, user: Any) -> tuple[Any, int]:
     assert "Check your DMs" in res.content
     dm = await fake.wait_dm(user)
     return dm, int(option_ids(dm)[0].split(":")[1])
+
+
+async def one_answer_in(fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any]) -> tuple[Any, int]:
+    """The bot started, the member's quiz begun and its first question answered: the bot knows it."""
+    guild, alice = member
+    await runner.start()
+    dm, sid = await started(fake, guild, alice)
+    return (await fake.click(alice, dm, option_ids(dm)[0])).message, sid
 
 
 async def test_a_session_another_process_moved_is_read_again_before_the_click_is_saved(
@@ -91,10 +89,8 @@ async def test_a_session_another_process_moved_is_read_again_before_the_click_is
 async def test_a_session_expired_elsewhere_is_not_answered_from_memory(
     fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any], content: Content
 ) -> None:
-    guild, alice = member
-    await runner.start()
-    dm, sid = await started(fake, guild, alice)
-    dm = (await fake.click(alice, dm, option_ids(dm)[0])).message
+    _, alice = member
+    dm, sid = await one_answer_in(fake, runner, member)
     async with other_process(runner, content) as other:
         # Another process's housekeeping ends it (its clock says the member went quiet long ago).
         assert await other.storage.expire_idle(idle_before=float("inf"), now=1.0) == 1
@@ -112,10 +108,8 @@ async def test_a_session_expired_elsewhere_is_not_answered_from_memory(
 async def test_a_session_deleted_elsewhere_is_not_answered_from_memory(
     fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any], content: Content
 ) -> None:
-    guild, alice = member
-    await runner.start()
-    dm, _ = await started(fake, guild, alice)
-    dm = (await fake.click(alice, dm, option_ids(dm)[0])).message
+    _, alice = member
+    dm, _ = await one_answer_in(fake, runner, member)
     async with other_process(runner, content) as other:
         await other.storage.forget_member(alice.id)  # /careerbot forget, handled by the other shard
 
