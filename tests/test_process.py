@@ -237,7 +237,7 @@ async def test_the_process_entry_collects_garbage_again_after_start_up(tmp_path:
     code = (
         "import gc, sys, weakref; sys.argv = ['careerbot', 'check']; from bot.launch import main; rc = main()\n"
         "class Node: pass\n"
-        "a, b = Node(), Node(); a.other, b.other = b, a; freed = []; weakref.finalize(a, freed.append, 1);"
+        "gc.collect(); a, b = Node(), Node(); a.other, b.other = b, a; freed = []; weakref.finalize(a, freed.append, 1);"
         " del a, b; few = [[] for _ in range(1000)]; early = bool(freed);"
         " many = [[] for _ in range(20000)];"
         " print(gc.isenabled(), gc.get_freeze_count() > 0, early, bool(freed), rc)"

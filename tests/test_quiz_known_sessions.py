@@ -13,7 +13,7 @@ from bot.quiz.service import QuizService
 from bot.storage import Storage
 from fakediscord import FakeDiscord
 from tests.conftest import BotRunner
-from tests.quiz_paths import db_rows, option_ids
+from tests.quiz_paths import db_rows, nav_id, option_ids
 
 BOTH_BACKENDS = True
 SUCCESS = 3  # the button style of the answer already chosen
@@ -84,6 +84,25 @@ async def test_a_session_another_process_moved_is_read_again_before_the_click_is
     assert [cid.split(":")[3] for cid in chosen(res.message)] == [q3_there]
     rows = dict(db_rows(runner.db_path, "SELECT question_id, option_id FROM quiz_answers"))
     assert rows == {q1: q1_here, q2: q2_here.split(":")[3], q3: q3_there}
+
+
+async def test_back_on_a_session_another_process_changed_shows_the_answer_given_there(
+    fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any], content: Content
+) -> None:
+    _, alice = member
+    dm, sid = await one_answer_in(fake, runner, member)  # this bot knows q1's answer: option 0
+    async with other_process(runner, content) as other:
+        # Elsewhere the member steps back and answers q1 again, differently: same position as here.
+        back = await other.back(sid, alice.id)
+        assert back.step is not None
+        q1, q1_there = back.step.question.id, back.step.question.options[3].id
+        await other.answer(sid, alice.id, q1, q1_there)
+
+    res = await fake.click(alice, dm, nav_id(dm, "back"))
+
+    assert res.error is None and question_of(res.message) == q1
+    assert [cid.split(":")[3] for cid in chosen(res.message)] == [q1_there]
+    assert dict(db_rows(runner.db_path, "SELECT question_id, option_id FROM quiz_answers")) == {q1: q1_there}
 
 
 async def test_a_session_expired_elsewhere_is_not_answered_from_memory(

@@ -204,7 +204,6 @@ class CommunityTables(LargeData):
 
     async def forget_member(self, user_id: int) -> list[tuple[int, int]]:
         """Delete every row about the member; returns the path roles granted, to take back."""
-        self._known.drop_where(lambda row: row.user_id == user_id)
         async with self._tx() as db:
             rows = await db.execute_fetchall(
                 "SELECT guild_id, role_id FROM path_role_grants WHERE user_id = ?", (user_id,)
@@ -223,6 +222,7 @@ class CommunityTables(LargeData):
             await db.execute("DELETE FROM faq_feedback WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM path_role_grants WHERE user_id = ?", (user_id,))
             await rollups.apply(db, before)
+        self._known.drop_where(lambda row: row.user_id == user_id)
         return grants
 
     # ------------------------------------------------------------ housekeeping
@@ -244,11 +244,11 @@ class CommunityTables(LargeData):
                 f"SELECT DISTINCT guild_id, user_id FROM quiz_sessions WHERE {where}", (now,)
             )
             pairs = {(int(r["guild_id"]), int(r["user_id"])) for r in gone}
-            self._known.drop_where(lambda row: (row.guild_id, row.user_id) in pairs)
             before = await rollups.read(db, pairs)
             cur = await db.execute(f"DELETE FROM quiz_sessions WHERE {where}", (now,))
             await rollups.apply(db, before, await rollups.read(db, pairs))
-            return cur.rowcount
+        self._known.drop_where(lambda row: (row.guild_id, row.user_id) in pairs)
+        return cur.rowcount
 
     async def mark_guild_left(self, guild_id: int, left_at: float | None, now: float) -> None:
         await self.update_guild_settings(guild_id, now, left_at=left_at)

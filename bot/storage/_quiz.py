@@ -42,6 +42,7 @@ class QuizTables(StorageBase):
         now: float,
     ) -> SessionRow:
         """Open a new session; a member's previous active one becomes 'abandoned' in the same transaction."""
+        since = self._known.generation
         async with self._tx(fast=True) as db:
             before = await rollups.read_member(db, user_id=user_id)
             await db.execute(
@@ -59,11 +60,12 @@ class QuizTables(StorageBase):
             await rollups.apply(db, before, before.started(pair, new, now))
         row = _session(next(iter(rows)))
         assert row is not None
-        self._known.put(row, {})
+        self._known.put(row, {}, since=since)
         return row
 
     async def session_with_answers(self, session_id: int) -> tuple[SessionRow, dict[str, str]] | None:
         """A session and its answers in one query (one hop on the click path)."""
+        since = self._known.generation
         row = await self._one_fast(
             f"SELECT s.*, {self.dialect.answers_json} AS answers_json FROM quiz_sessions s WHERE s.id = ?",
             (session_id,),
@@ -73,7 +75,7 @@ class QuizTables(StorageBase):
         data = dict(row)
         answers = json.loads(data.pop("answers_json") or "{}")
         session = SessionRow(**data)
-        self._known.put(session, answers)
+        self._known.put(session, answers, since=since)
         return session, answers
 
     async def answers(self, session_id: int) -> dict[str, str]:
@@ -99,14 +101,14 @@ class QuizTables(StorageBase):
         row's last change): if another click moved the session first (a double click racing itself,
         another process), nothing is written and None is returned.
         """
-        known = self._known.get(session_id)
+        known, since = self._known.get(session_id), self._known.generation
         moved = await self._save_progress(
             session_id, expect_position, expect_updated_at, position, status, now, answer
         )
         # The answers known before are still the row's only if the write was guarded by the very
         # change they were read at: then the new ones are those plus this answer.
         if moved is not None and known is not None and known[0].updated_at == expect_updated_at:
-            self._known.put(moved, {**known[1], answer[0]: answer[1]} if answer else known[1])
+            self._known.put(moved, {**known[1], answer[0]: answer[1]} if answer else known[1], since=since)
         else:
             self._known.drop(session_id)
         return moved
@@ -201,7 +203,6 @@ class QuizTables(StorageBase):
             await db.execute("UPDATE quiz_sessions SET mode = ? WHERE id = ?", (mode, session_id))
 
     async def expire_idle(self, idle_before: float, now: float) -> int:
-        self._known.drop_where(lambda row: row.updated_at < idle_before)
         async with self._tx() as db:
             idle = await db.execute_fetchall(
                 "SELECT guild_id, user_id FROM quiz_sessions"
@@ -216,7 +217,8 @@ class QuizTables(StorageBase):
                 (now, idle_before),
             )
             await rollups.apply(db, before, await rollups.read(db, pairs))
-            return cur.rowcount
+        self._known.drop_where(lambda row: row.updated_at < idle_before)
+        return cur.rowcount
 
     async def complete_session(
         self,
