@@ -10,9 +10,12 @@ from bot.storage._base import StorageBase
 from bot.storage._rows import ResultRow, SessionRow, _result, _session
 
 
-def _guard(expect_updated_at: float | None) -> str:
-    """The optional half of a step's guard: the row is still as the caller last saw it."""
-    return "" if expect_updated_at is None else " AND updated_at = ?"
+def _guard(position: int, updated_at: float | None) -> tuple[str, tuple[float, ...]]:
+    """A step's guard (the SQL after ``WHERE id = ?`` and its parameters): the session is still active at
+    the position the engine computed from and, given ``updated_at``, unchanged since the caller saw it."""
+    if updated_at is None:
+        return " AND status = 'active' AND position = ?", (position,)
+    return " AND status = 'active' AND position = ? AND updated_at = ?", (position, updated_at)
 
 
 class QuizTables(StorageBase):
@@ -123,7 +126,7 @@ class QuizTables(StorageBase):
         now: float,
         answer: tuple[str, str] | None,
     ) -> SessionRow | None:
-        guard = (expect_position,) if expect_updated_at is None else (expect_position, expect_updated_at)
+        guard, guarded = _guard(expect_position, expect_updated_at)
         if self.is_postgres and status == "active" and answer is not None:
             # One statement, atomic on its own: one round trip instead of BEGIN, UPDATE, INSERT and
             # COMMIT. Under load each round trip waits a pass of a busy event loop (bench.quiz_load).
@@ -131,14 +134,13 @@ class QuizTables(StorageBase):
             # guard makes a repeat write nothing, and the service then rereads the session.
             rows = await self._all(
                 "WITH moved AS (UPDATE quiz_sessions SET position = ?, updated_at = ?"
-                f" WHERE id = ? AND status = 'active' AND position = ?{_guard(expect_updated_at)}"
-                " RETURNING *),"
+                f" WHERE id = ?{guard} RETURNING *),"
                 " saved AS (INSERT INTO quiz_answers (session_id, question_id, option_id, answered_at)"
                 " SELECT id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION) FROM moved"
                 " ON CONFLICT (session_id, question_id)"
                 " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at)"
                 " SELECT * FROM moved",
-                (position, now, session_id, *guard, answer[0], answer[1], now),
+                (position, now, session_id, *guarded, answer[0], answer[1], now),
             )
             return _session(next(iter(rows), None))
         async with self._tx(fast=True) as db:
@@ -149,17 +151,14 @@ class QuizTables(StorageBase):
                 # (to the same values) made SQLite rewrite the three indexes holding them, a third of
                 # a click's database time.
                 rows = await db.execute_fetchall(
-                    "UPDATE quiz_sessions SET position = ?, updated_at = ?"
-                    f" WHERE id = ? AND status = 'active' AND position = ?{_guard(expect_updated_at)}"
-                    " RETURNING *",
-                    (position, now, session_id, *guard),
+                    f"UPDATE quiz_sessions SET position = ?, updated_at = ? WHERE id = ?{guard} RETURNING *",
+                    (position, now, session_id, *guarded),
                 )
             else:
                 rows = await db.execute_fetchall(
                     "UPDATE quiz_sessions SET position = ?, status = ?, updated_at = ?, finished_at = ?"
-                    f" WHERE id = ? AND status = 'active' AND position = ?{_guard(expect_updated_at)}"
-                    " RETURNING *",
-                    (position, status, now, now, session_id, *guard),
+                    f" WHERE id = ?{guard} RETURNING *",
+                    (position, status, now, now, session_id, *guarded),
                 )
             moved = _session(next(iter(rows), None))
             if moved is None:
@@ -237,13 +236,13 @@ class QuizTables(StorageBase):
         """Record the last answer, close the session and store its result in one transaction (guarded
         as ``save_progress`` is)."""
         self._known.drop(session_id)
-        guard = (expect_position,) if expect_updated_at is None else (expect_position, expect_updated_at)
+        guard, guarded = _guard(expect_position, expect_updated_at)
         async with self._tx(fast=True) as db:
             before = await rollups.read_member(db, session_id=session_id)
             cur = await db.execute(
                 "UPDATE quiz_sessions SET position = ?, status = 'completed', updated_at = ?, finished_at = ?"
-                f" WHERE id = ? AND status = 'active' AND position = ?{_guard(expect_updated_at)}",
-                (position, now, now, session_id, *guard),
+                f" WHERE id = ?{guard}",
+                (position, now, now, session_id, *guarded),
             )
             if cur.rowcount != 1:
                 return None
