@@ -36,9 +36,9 @@ class Settings(BaseSettings):
     # under Discord's 3 s acknowledgement window so that reply still reaches them.
     database_busy_timeout_ms: int = Field(default=1500, ge=0)
     # PostgreSQL only: most connections one process opens for members' clicks (opened as needed, closed
-    # when idle). Under load a click holds one for a few passes of the event loop, so ten queued clicks
-    # behind each other past Discord's deadline (bench.quiz_load); mind the server's max_connections
-    # (100 by default) across processes.
+    # when idle). Under load a click holds one for a few passes of the event loop; with ten, clicks
+    # queued for a connection past the acknowledgement budget (bench.quiz_load). Keep the sum over all
+    # processes under the server's max_connections (100 by default).
     database_pool_size: int = Field(default=30, ge=1, le=500)
     content_dir: Path = Path("data")
     # Start-up caches between starts: the validated content and the FAQ answerer's fitted base model
