@@ -28,6 +28,7 @@ from bot.storage import _postgres as pg
 from bot.storage._driver import POSTGRES, SQLITE, Done, Row, Tx
 from bot.storage._known import KnownSessions
 from bot.storage._postgres import asyncpg
+from bot.storage._steps import Step, StepBatches
 
 BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -243,6 +244,8 @@ class StorageBase:
         self._commits = 0
         # Quiz sessions as this process last saw them (see _known.py); every deletion drops its own.
         self._known = KnownSessions()
+        # PostgreSQL: the quiz steps that reach storage in one pass of the loop, as one statement.
+        self._steps = StepBatches(self._write_steps, pg.is_conflict)
 
     @property
     def is_postgres(self) -> bool:
@@ -329,7 +332,11 @@ class StorageBase:
                 f"upgrade careerbot or point {setting} at another database"
             )
 
+    async def _write_steps(self, steps: Sequence[Step]) -> list[Row]:
+        raise NotImplementedError  # QuizTables writes them
+
     async def close(self) -> None:
+        await self._steps.drain()
         for conn in self._exclusive.values():
             conn.terminate()  # ends the session, which frees its advisory locks
         self._exclusive.clear()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from bot.storage import _postgres as pg
 from bot.storage import _rollups as rollups
-from bot.storage._base import StorageBase
+from bot.storage._base import StorageBase, _transient_errors
+from bot.storage._driver import Row
 from bot.storage._rows import ResultRow, SessionRow, _result, _session
+from bot.storage._steps import Step
 
 
 def _guard(position: int, updated_at: float | None) -> tuple[str, tuple[float, ...]]:
@@ -127,22 +130,11 @@ class QuizTables(StorageBase):
         answer: tuple[str, str] | None,
     ) -> SessionRow | None:
         guard, guarded = _guard(expect_position, expect_updated_at)
-        if self.is_postgres and status == "active" and answer is not None:
-            # One statement, atomic on its own: one round trip instead of BEGIN, UPDATE, INSERT and
-            # COMMIT. Under load each round trip waits a pass of a busy event loop (bench.quiz_load).
-            # _all runs it outside a transaction and retries once on a connection found dead: the
-            # guard makes a repeat write nothing, and the service then rereads the session.
-            rows = await self._all(
-                "WITH moved AS (UPDATE quiz_sessions SET position = ?, updated_at = ?"
-                f" WHERE id = ?{guard} RETURNING *),"
-                " saved AS (INSERT INTO quiz_answers (session_id, question_id, option_id, answered_at)"
-                " SELECT id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION) FROM moved"
-                " ON CONFLICT (session_id, question_id)"
-                " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at)"
-                " SELECT * FROM moved",
-                (position, now, session_id, *guarded, answer[0], answer[1], now),
-            )
-            return _session(next(iter(rows), None))
+        if self.is_postgres and status == "active":
+            # With the other clicks of this pass of the loop, in one statement (see _steps.py).
+            step = Step(session_id, expect_position, expect_updated_at, position, now, answer)
+            with _transient_errors():
+                return _session(await self._steps.write(step))
         async with self._tx(fast=True) as db:
             # An answer or Back while active moves no statistic; only a change of status does.
             before = await rollups.read_member(db, session_id=session_id) if status != "active" else None
@@ -174,6 +166,36 @@ class QuizTables(StorageBase):
                 after = before.changed(session_id, status=status, finished_at=now, position=position)
                 await rollups.apply(db, before, after)
         return moved
+
+    async def _write_steps(self, steps: Sequence[Step]) -> list[Row]:
+        """Steps of distinct sessions, each under its own guard, in one statement: one round trip, atomic
+        on its own. A step whose guard fails writes nothing and returns no row. pg.fetch retries once
+        on a connection found dead, and a repeat writes nothing: the guards no longer hold."""
+        answers = [step.answer or (None, None) for step in steps]
+        return await pg.fetch(
+            self._pool,
+            "WITH step AS (SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]),"
+            " CAST(? AS DOUBLE PRECISION[]), CAST(? AS BIGINT[]), CAST(? AS DOUBLE PRECISION[]),"
+            " CAST(? AS TEXT[]), CAST(? AS TEXT[]))"
+            " AS t (id, expect_position, expect_updated_at, position, now, question_id, option_id)),"
+            " moved AS (UPDATE quiz_sessions AS s SET position = step.position, updated_at = step.now"
+            " FROM step WHERE s.id = step.id AND s.status = 'active' AND s.position = step.expect_position"
+            " AND (step.expect_updated_at IS NULL OR s.updated_at = step.expect_updated_at) RETURNING s.*),"
+            " saved AS (INSERT INTO quiz_answers (session_id, question_id, option_id, answered_at)"
+            " SELECT moved.id, step.question_id, step.option_id, step.now FROM moved JOIN step USING (id)"
+            " WHERE step.question_id IS NOT NULL ON CONFLICT (session_id, question_id)"
+            " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at)"
+            " SELECT * FROM moved",
+            (
+                [step.session_id for step in steps],
+                [step.expect_position for step in steps],
+                [step.expect_updated_at for step in steps],
+                [step.position for step in steps],
+                [step.now for step in steps],
+                [question for question, _ in answers],
+                [option for _, option in answers],
+            ),
+        )
 
     async def set_status(self, session_id: int, status: str, now: float) -> bool:
         self._known.drop(session_id)
