@@ -259,6 +259,7 @@ class QuizService:
                 fit_ml=explanation.score.fit_ml,
                 content_version=self.content.content_version,
                 now=now,
+                answers=answers,
             )
             if result is None:  # another click completed or moved it first
                 return await self._reread(session.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from bot.storage import _postgres as pg
 from bot.storage import _rollups as rollups
@@ -19,6 +20,19 @@ def _guard(position: int, updated_at: float | None) -> tuple[str, tuple[float, .
     if updated_at is None:
         return " AND status = 'active' AND position = ?", (position,)
     return " AND status = 'active' AND position = ? AND updated_at = ?", (position, updated_at)
+
+
+@dataclass(frozen=True, slots=True)
+class _Finish:
+    """What a session's last click writes."""
+
+    position: int
+    answer: tuple[str, str]
+    outcome: str
+    fit_ai: int
+    fit_ml: int
+    content_version: str
+    now: float
 
 
 class QuizTables(StorageBase):
@@ -254,11 +268,17 @@ class QuizTables(StorageBase):
         content_version: str,
         now: float,
         expect_updated_at: float | None = None,
+        answers: Mapping[str, str] | None = None,
     ) -> ResultRow | None:
         """Record the last answer, close the session and store its result in one transaction (guarded
-        as ``save_progress`` is)."""
+        as ``save_progress`` is). ``answers``: the session's answers as read at ``expect_updated_at``
+        (read again if not given)."""
         self._known.drop(session_id)
         guard, guarded = _guard(expect_position, expect_updated_at)
+        if self.is_postgres:
+            finish = _Finish(position, answer, outcome, fit_ai, fit_ml, content_version, now)
+            with _transient_errors():
+                return await self._complete_pg(session_id, guard, guarded, finish, answers, expect_updated_at)
         async with self._tx(fast=True) as db:
             before = await rollups.read_member(db, session_id=session_id)
             cur = await db.execute(
@@ -294,6 +314,81 @@ class QuizTables(StorageBase):
                 )
                 await rollups.apply(db, before, after)
             return result
+
+    async def _complete_pg(
+        self,
+        session_id: int,
+        guard: str,
+        guarded: tuple[float, ...],
+        finish: _Finish,
+        answers: Mapping[str, str] | None,
+        read_at: float | None,
+    ) -> ResultRow | None:
+        """The completion as one statement after the reads it needs: no transaction holds the rollup
+        rows that every result in a server shares across round trips (under load, a convoy of
+        completions waited on them). The rows read first are what the guard then proves: the session
+        unchanged since ``read_at``, so its answers too; the member's other sessions in the server are
+        closed, and a deletion of them would have taken this one as well."""
+        before = rollups.snapshot(await self._all(rollups.OWNER_SQL, (session_id,)))
+        session = next((s for rows in before.sessions.values() for s in rows if s.id == session_id), None)
+        after = before.changed(
+            session_id,
+            status="completed",
+            finished_at=finish.now,
+            position=finish.position,
+            outcome=finish.outcome,
+            result_started=session.started_at if session else None,
+            completed_at=finish.now,
+        )
+        needed = rollups.answers_needed(before, after)
+        mine = dict(answers) if answers is not None and read_at is not None else None
+        read = await self._answers_of(needed - {session_id} if mine is not None else needed)
+        after.answers.update(read)
+        if session_id in needed:  # with the answer this click gives, not written yet
+            given = mine if mine is not None else dict(read[session_id])
+            after.answers[session_id] = list((given | {finish.answer[0]: finish.answer[1]}).items())
+        upserts, upserted = rollups.pg_upserts(rollups.delta(before, after), "EXISTS (SELECT 1 FROM moved)")
+        rows = await self._all(
+            "WITH moved AS (UPDATE quiz_sessions SET position = ?, status = 'completed', updated_at = ?,"
+            f" finished_at = ? WHERE id = ?{guard} RETURNING *),"
+            " saved AS (INSERT INTO quiz_answers (session_id, question_id, option_id, answered_at)"
+            " SELECT id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION) FROM moved"
+            " ON CONFLICT (session_id, question_id)"
+            " DO UPDATE SET option_id = excluded.option_id, answered_at = excluded.answered_at),"
+            " result AS (INSERT INTO quiz_results (session_id, user_id, guild_id, outcome, fit_ai, fit_ml,"
+            " quiz_version, content_version, started_at, completed_at)"
+            " SELECT id, user_id, guild_id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), quiz_version,"
+            f" CAST(? AS TEXT), started_at, CAST(? AS DOUBLE PRECISION) FROM moved RETURNING *){upserts}"
+            " SELECT * FROM result",
+            (
+                finish.position,
+                finish.now,
+                finish.now,
+                session_id,
+                *guarded,
+                *finish.answer,
+                finish.now,
+                finish.outcome,
+                finish.fit_ai,
+                finish.fit_ml,
+                finish.content_version,
+                finish.now,
+                *upserted,
+            ),
+        )
+        return _result(next(iter(rows), None))
+
+    async def _answers_of(self, session_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
+        """The sessions' answers, in one read (PostgreSQL)."""
+        if not session_ids:
+            return {}
+        out: dict[int, list[tuple[str, str]]] = {sid: [] for sid in session_ids}
+        for r in await self._all(
+            "SELECT session_id, question_id, option_id FROM quiz_answers WHERE session_id = ANY(CAST(? AS BIGINT[]))",
+            (sorted(session_ids),),
+        ):
+            out[int(r["session_id"])].append((str(r["question_id"]), str(r["option_id"])))
+        return out
 
     async def result_for_session(self, session_id: int) -> ResultRow | None:
         return _result(await self._one_fast("SELECT * FROM quiz_results WHERE session_id = ?", (session_id,)))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 
@@ -150,7 +150,7 @@ _COLUMNS = (
 )
 _MEMBER_SQL = f"{_COLUMNS} WHERE s.guild_id = ? AND s.user_id = ?"
 # One read for the click path: every server's sessions of the member who owns a session (or of a member).
-_OWNER_SQL = (
+OWNER_SQL = (
     f"{_COLUMNS} WHERE s.user_id = (SELECT o.user_id FROM quiz_sessions AS o WHERE o.id = ?)"
     " AND s.guild_id IS NOT NULL"
 )
@@ -174,9 +174,12 @@ def _session(r: Row) -> Session:
 async def read_member(tx: Tx, *, user_id: int | None = None, session_id: int | None = None) -> Snapshot:
     """Every server's sessions of one member (by id, or the owner of a session), in one read."""
     if session_id is not None:
-        rows = await tx.execute_fetchall(_OWNER_SQL, (session_id,))
-    else:
-        rows = await tx.execute_fetchall(_USER_SQL, (user_id,))
+        return snapshot(await tx.execute_fetchall(OWNER_SQL, (session_id,)))
+    return snapshot(await tx.execute_fetchall(_USER_SQL, (user_id,)))
+
+
+def snapshot(rows: Iterable[Row]) -> Snapshot:
+    """A snapshot of the rows OWNER_SQL or a member's read returned."""
     snap = Snapshot()
     for r in rows:
         snap.sessions.setdefault((int(r["guild_id"]), int(r["user_id"])), []).append(_session(r))
@@ -211,6 +214,12 @@ _UPSERT = {
     "stats_results": ("week_day, outcome, minutes", 3),
     "stats_answers": ("question_id, option_id, position", 3),
 }
+# Those columns' PostgreSQL types, for pg_upserts' arrays.
+_PG_TYPES = {
+    "stats_funnel": ("TEXT", "TEXT", "BIGINT"),
+    "stats_results": ("BIGINT", "TEXT", "BIGINT"),
+    "stats_answers": ("TEXT", "TEXT", "BIGINT"),
+}
 
 
 def _rows(
@@ -238,30 +247,49 @@ def _rows(
     return out
 
 
-async def apply(tx: Tx, before: Snapshot, after: Snapshot | None = None) -> None:
-    """Apply after's histories minus before's (``after`` None: the members' rows are all gone)."""
-    after = after if after is not None else Snapshot({pair: [] for pair in before.sessions})
+def _differences(
+    before: Snapshot, after: Snapshot
+) -> Iterator[tuple[Pair, Counter[Entry], dict[int, Session]]]:
+    """Each member's history after minus before, where they differ, with the sessions it names."""
     old, new = before.entries(), after.entries()
-    rows: Counter[tuple[str, tuple[object, ...]]] = Counter()
     for pair in set(old) | set(new):
         diff = Counter(new.get(pair, Counter()))
         diff.subtract(old.get(pair, Counter()))
         diff = Counter({e: n for e, n in diff.items() if n})
-        if not diff:
-            continue
-        sessions = {s.id: s for s in before.sessions.get(pair, [])}
-        sessions.update({s.id: s for s in after.sessions.get(pair, [])})
-        need = {sid for sid, status, _ in diff if status == "completed"}
-        missing = need - set(before.answers) - set(after.answers)
-        await _load_answers(tx, after, missing)
-        answers = {**before.answers, **after.answers}
+        if diff:
+            sessions = {s.id: s for s in before.sessions.get(pair, [])}
+            sessions.update({s.id: s for s in after.sessions.get(pair, [])})
+            yield pair, diff, sessions
+
+
+def answers_needed(before: Snapshot, after: Snapshot) -> set[int]:
+    """The completed sessions whose answers the difference counts and neither snapshot holds."""
+    need = {
+        sid for _, diff, _ in _differences(before, after) for sid, status, _ in diff if status == "completed"
+    }
+    return need - set(before.answers) - set(after.answers)
+
+
+def delta(before: Snapshot, after: Snapshot) -> dict[str, list[tuple[object, ...]]]:
+    """The rows to add to each rollup table (key columns, then n) to take before's figures to after's.
+    Every session answers_needed names must have its answers in ``after`` first."""
+    answers = {**before.answers, **after.answers}
+    rows: Counter[tuple[str, tuple[object, ...]]] = Counter()
+    for pair, diff, sessions in _differences(before, after):
         rows.update(_rows(pair[0], diff, sessions, answers))
     by_table: dict[str, list[tuple[object, ...]]] = {}
     # A fixed order (table, then key): concurrent writers lock shared rows in the same order.
     for (table, key), n in sorted(rows.items()):
         if n:
             by_table.setdefault(table, []).append((*key, n))
-    for table, values in by_table.items():
+    return by_table
+
+
+async def apply(tx: Tx, before: Snapshot, after: Snapshot | None = None) -> None:
+    """Apply after's histories minus before's (``after`` None: the members' rows are all gone)."""
+    after = after if after is not None else Snapshot({pair: [] for pair in before.sessions})
+    await _load_answers(tx, after, answers_needed(before, after))
+    for table, values in delta(before, after).items():
         columns = _UPSERT[table][0]
         # One statement per table (keys are distinct, as both dialects need). Table and column names
         # come from the fixed _UPSERT map above; values are parameters.
@@ -273,6 +301,24 @@ async def apply(tx: Tx, before: Snapshot, after: Snapshot | None = None) -> None
                 f" DO UPDATE SET n = {table}.n + excluded.n",
                 [v for row in chunk for v in row],
             )
+
+
+def pg_upserts(by_table: Mapping[str, list[tuple[object, ...]]], when: str) -> tuple[str, list[object]]:
+    """PostgreSQL: ``delta``'s rows as parts of a statement's WITH list (", name AS (INSERT ...)", each
+    column an array parameter), each written only if the SQL condition ``when`` holds. Written in the
+    statement that makes the change, the rollup rows every start or result of a server shares are
+    locked for that statement alone, not across a transaction's round trips."""
+    sql, params = "", list[object]()
+    for table, values in by_table.items():
+        columns, types = _UPSERT[table][0], ("BIGINT", "BIGINT", "BIGINT", *_PG_TYPES[table], "BIGINT")
+        arrays = ", ".join(f"CAST(? AS {t}[])" for t in types)
+        sql += (
+            f", {table}_delta AS (INSERT INTO {table} (guild_id, start_day, change_day, {columns}, n)"
+            f" SELECT * FROM unnest({arrays}) WHERE {when}"
+            f" ON CONFLICT (guild_id, start_day, change_day, {columns}) DO UPDATE SET n = {table}.n + excluded.n)"
+        )
+        params += [[row[i] for row in values] for i in range(len(types))]
+    return sql, params
 
 
 async def compact(tx: Tx, now: float) -> None:
