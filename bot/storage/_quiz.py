@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.storage import _postgres as pg
 from bot.storage import _rollups as rollups
-from bot.storage._base import StorageBase, _transient_errors
+from bot.storage._base import StorageBase, StorageUnavailable, _transient_errors
 from bot.storage._driver import Row
 from bot.storage._rows import ResultRow, SessionRow, _result, _session
 from bot.storage._steps import Step
@@ -63,6 +63,11 @@ class QuizTables(StorageBase):
     ) -> SessionRow:
         """Open a new session; a member's previous active one becomes 'abandoned' in the same transaction."""
         since = self._known.generation
+        if self.is_postgres:
+            with _transient_errors():
+                started = await self._start_pg(user_id, guild_id, origin_channel_id, quiz_version, mode, now)
+            self._known.put(started, {}, since=since)
+            return started
         async with self._tx(fast=True) as db:
             before = await rollups.read_member(db, user_id=user_id)
             await db.execute(
@@ -103,6 +108,61 @@ class QuizTables(StorageBase):
             "SELECT question_id, option_id FROM quiz_answers WHERE session_id = ?", (session_id,)
         )
         return {r["question_id"]: r["option_id"] for r in rows}
+
+    async def _start_pg(
+        self,
+        user_id: int,
+        guild_id: int | None,
+        origin_channel_id: int | None,
+        quiz_version: str,
+        mode: str,
+        now: float,
+    ) -> SessionRow:
+        """The start as one statement after one read, for the reason completions are (_complete_pg):
+        every start in a server adds to the same rollup row. The statement locks the sessions the read
+        saw active and goes on only if all of them still are (a click moving one changes nothing the
+        figures count of an abandoned session); if one was closed meanwhile, or another start made
+        one the read did not see (which the one-active index refuses), the member is read again."""
+        for _attempt in range(3):
+            rows = await self._all(rollups.ALL_OF_USER_SQL, (user_id,))
+            seen = [int(r["id"]) for r in rows if r["status"] == "active"]
+            before = rollups.snapshot(rows)
+            # The new session's id is the database's to give; any id above the others ranks it the same.
+            new = rollups.Session(2**63 - 1, now, None, "active", 0, quiz_version, None, None, None)
+            after = before.started(None if guild_id is None else (guild_id, user_id), new, now)
+            upserts, upserted = rollups.pg_upserts(rollups.delta(before, after), "EXISTS (SELECT 1 FROM new)")
+            try:
+                started = await self._all(
+                    "WITH still AS (SELECT id FROM quiz_sessions WHERE id = ANY(CAST(? AS BIGINT[]))"
+                    " AND status = 'active' FOR UPDATE),"
+                    " abandoned AS (UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?, finished_at = ?"
+                    " WHERE id IN (SELECT id FROM still) AND (SELECT count(*) FROM still) = ? RETURNING id),"
+                    " new AS (INSERT INTO quiz_sessions (user_id, guild_id, origin_channel_id, quiz_version,"
+                    " status, position, mode, started_at, updated_at)"
+                    " SELECT ?, ?, ?, ?, 'active', 0, ?, ?, ? WHERE (SELECT count(*) FROM abandoned) = ?"
+                    f" RETURNING *){upserts} SELECT * FROM new",
+                    (
+                        seen,
+                        now,
+                        now,
+                        len(seen),
+                        user_id,
+                        guild_id,
+                        origin_channel_id,
+                        quiz_version,
+                        mode,
+                        now,
+                        now,
+                        len(seen),
+                        *upserted,
+                    ),
+                )
+            except pg.asyncpg.UniqueViolationError:
+                continue  # a session started since the read: read again
+            row = _session(next(iter(started), None))
+            if row is not None:
+                return row
+        raise StorageUnavailable("PostgreSQL: the member's sessions kept changing while starting")
 
     async def save_progress(
         self,
@@ -227,15 +287,13 @@ class QuizTables(StorageBase):
     async def set_session_message(
         self, session_id: int, channel_id: int | None, message_id: int | None
     ) -> None:
-        async with self._tx(fast=True) as db:
-            await db.execute(
-                "UPDATE quiz_sessions SET message_channel_id = ?, message_id = ? WHERE id = ?",
-                (channel_id, message_id, session_id),
-            )
+        await self._write_one(
+            "UPDATE quiz_sessions SET message_channel_id = ?, message_id = ? WHERE id = ?",
+            (channel_id, message_id, session_id),
+        )
 
     async def set_session_mode(self, session_id: int, mode: str) -> None:
-        async with self._tx(fast=True) as db:
-            await db.execute("UPDATE quiz_sessions SET mode = ? WHERE id = ?", (mode, session_id))
+        await self._write_one("UPDATE quiz_sessions SET mode = ? WHERE id = ?", (mode, session_id))
 
     async def expire_idle(self, idle_before: float, now: float) -> int:
         async with self._tx() as db:

@@ -144,7 +144,8 @@ class Snapshot:
 
 
 _COLUMNS = (
-    "SELECT s.guild_id, s.user_id, s.id, s.started_at, s.finished_at, s.status, s.position, s.quiz_version,"
+    "SELECT s.guild_id, s.user_id, s.id, s.started_at, s.updated_at, s.finished_at, s.status, s.position,"
+    " s.quiz_version,"
     " r.outcome, r.started_at AS result_started, r.completed_at FROM quiz_sessions AS s"
     " LEFT JOIN quiz_results AS r ON r.session_id = s.id"
 )
@@ -155,6 +156,8 @@ OWNER_SQL = (
     " AND s.guild_id IS NOT NULL"
 )
 _USER_SQL = f"{_COLUMNS} WHERE s.user_id = ? AND s.guild_id IS NOT NULL"
+# Every session of a member, those started in DMs too (which snapshot() leaves out).
+ALL_OF_USER_SQL = f"{_COLUMNS} WHERE s.user_id = ?"
 
 
 def _session(r: Row) -> Session:
@@ -179,9 +182,12 @@ async def read_member(tx: Tx, *, user_id: int | None = None, session_id: int | N
 
 
 def snapshot(rows: Iterable[Row]) -> Snapshot:
-    """A snapshot of the rows OWNER_SQL or a member's read returned."""
+    """A snapshot of the rows one of the reads above returned; sessions started in DMs are in no
+    server's figures, and are left out."""
     snap = Snapshot()
     for r in rows:
+        if r["guild_id"] is None:
+            continue
         snap.sessions.setdefault((int(r["guild_id"]), int(r["user_id"])), []).append(_session(r))
     return snap
 
