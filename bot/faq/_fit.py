@@ -77,10 +77,12 @@ def fit(
         models = pool.submit(fit_models)
         near_x = near.fit_transform([texts[i] for i in rows]).tocsr()
         section_model, entry_model = models.result()
-    strings: dict[str, list[str]] = {}
+    strings: dict[str, Any] = {}
     arrays: dict[str, Any] = {}
     for name, vec in (("words", words), ("chars", chars), ("near", near)):
-        strings[f"{name}_terms"] = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+        # One string per vocabulary, its terms in feature order, one a line (no term holds a newline):
+        # the bot reads it without making ~13,000 small strings (bot/faq/_encode.py, Vectorizer).
+        strings[f"{name}_terms"] = "\n".join(sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__))
         arrays[f"{name}_idf"] = vec.idf_
     # Both models' weights, one row per class (sections', then entries'). float32 moves no decision:
     # rounding shifts a margin by ~1e-6 at most, against a softmax sharpness of 3.

@@ -134,10 +134,10 @@ def _model(out: bytes) -> _Model:
     (w_lo, w_hi), (c_lo, c_hi) = a["words_range"], a["chars_range"]
     words = Vectorizer(s["words_terms"], a["words_idf"], partial(word_ngrams, lo=w_lo, hi=w_hi))
     chars = Vectorizer(
-        s["chars_terms"], a["chars_idf"], partial(char_wb_ngrams, lo=c_lo, hi=c_hi), offset=len(words.vocab)
+        s["chars_terms"], a["chars_idf"], partial(char_wb_ngrams, lo=c_lo, hi=c_hi), offset=len(words)
     )
     sizes = [len(s["section_classes"]), len(s["entry_classes"])]
-    coef, features = a["coef"], len(words.vocab) + len(chars.vocab)
+    coef, features = a["coef"], len(words) + len(chars)
     rows = [coef[c * features : (c + 1) * features] for c in range(sum(sizes))]
     del a["coef"], coef  # the rows are copies: not kept twice
     linear = Linear([words, chars], sizes, rows, [*a["section_bias"], *a["entry_bias"]])
