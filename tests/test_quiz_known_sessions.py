@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.content import Content
+from bot.quiz import engine as quiz
+from bot.quiz import summary
 from bot.quiz.service import QuizService
 from bot.storage import Storage
 from fakediscord import FakeDiscord
 from tests.conftest import BotRunner
-from tests.quiz_paths import db_rows, nav_id, option_ids
+from tests.quiz_paths import AI_PATH, answer_all, db_rows, nav_id, option_ids
 
 BOTH_BACKENDS = True
 SUCCESS = 3  # the button style of the answer already chosen
@@ -155,3 +157,30 @@ async def test_forget_leaves_nothing_of_the_member_in_the_bots_memory(
 
     assert "everything I stored about you is deleted" in done.content
     assert bot.storage.known_session(sid) is None
+
+
+async def test_the_last_answer_on_a_quiz_changed_elsewhere_is_scored_on_the_stored_answers(
+    fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any], content: Content
+) -> None:
+    guild, alice = member
+    await runner.start()
+    dm, sid = await started(fake, guild, alice)
+    dm = await answer_all(fake, alice, dm, AI_PATH[:-1])  # this bot knows every answer but the last
+    async with other_process(runner, content) as other:
+        # Elsewhere the member steps back, answers the one before last at the ML end, and is at the
+        # last question again: the position this bot last saw, with an answer it never saw.
+        back = await other.back(sid, alice.id)
+        assert back.step is not None
+        changed = back.step.question
+        await other.answer(sid, alice.id, changed.id, changed.options[-1].id)
+
+    res = await fake.click(alice, dm, option_ids(dm)[0])  # the last answer, here
+
+    # The result is scored on the answers the database holds, the one given elsewhere among them.
+    stored = dict(db_rows(runner.db_path, "SELECT question_id, option_id FROM quiz_answers"))
+    assert stored[changed.id] == changed.options[-1].id and len(stored) == len(AI_PATH)
+    expected = quiz.explain(content, stored, None)
+    assert db_rows(runner.db_path, "SELECT outcome, fit_ai, fit_ml FROM quiz_results") == [
+        (expected.score.outcome, expected.score.fit_ai, expected.score.fit_ml)
+    ]
+    assert res.error is None and res.message.embeds[0]["title"] == summary.title(expected)

@@ -216,8 +216,10 @@ class QuizService:
             transition = quiz.answer(self.content.quiz, state, question_id, option_id)
         except QuizError:
             return None  # a stale button, say: the database decides what the member is told
-        if not transition.changed or transition.state.status != "active":
-            return None  # a repeat, or the last answer (the result needs reads anyway)
+        if not transition.changed:
+            return None  # a repeat: the database says what the member sees
+        if transition.state.status == "completed":
+            return await self._complete(session, answers, state, transition, (question_id, option_id))
         moved = await self.storage.save_progress(
             session.id,
             expect_position=state.position,
@@ -244,28 +246,10 @@ class QuizService:
         transition = quiz.answer(self.content.quiz, state, question_id, option_id)
         if not transition.changed:
             return Progress(session=session, step=transition.step, changed=False)
-        now = self.clock()
         if transition.state.status == "completed":
-            previous = await self._previous(user_id, before_session=session.id)
-            explanation = quiz.explain(self.content, transition.state.answers, previous)
-            result = await self.storage.complete_session(
-                session.id,
-                expect_position=state.position,
-                expect_updated_at=session.updated_at,
-                position=transition.state.position,
-                answer=(question_id, option_id),
-                outcome=explanation.score.outcome,
-                fit_ai=explanation.score.fit_ai,
-                fit_ml=explanation.score.fit_ml,
-                content_version=self.content.content_version,
-                now=now,
-                answers=answers,
-            )
-            if result is None:  # another click completed or moved it first
-                return await self._reread(session.id)
-            closed = await self.storage.session(session.id)
-            assert closed is not None
-            return Progress(session=closed, step=None, result=result, explanation=explanation)
+            done = await self._complete(session, answers, state, transition, (question_id, option_id))
+            return done if done is not None else await self._reread(session.id)
+        now = self.clock()
         moved = await self.storage.save_progress(
             session.id,
             expect_position=state.position,
@@ -278,6 +262,40 @@ class QuizService:
         if moved is None:
             return await self._reread(session.id)
         return Progress(session=moved, step=transition.step)
+
+    async def _complete(
+        self,
+        session: SessionRow,
+        answers: dict[str, str],
+        state: SessionState,
+        transition: quiz.Transition,
+        answer: tuple[str, str],
+    ) -> Progress | None:
+        """The last answer: the result stored with it, or None if the session changed since it was
+        read (the write is guarded by that very change, so the answers it explains are the stored ones)."""
+        now = self.clock()
+        previous = await self._previous(session.user_id, before_session=session.id)
+        explanation = quiz.explain(self.content, transition.state.answers, previous)
+        result = await self.storage.complete_session(
+            session.id,
+            expect_position=state.position,
+            expect_updated_at=session.updated_at,
+            position=transition.state.position,
+            answer=answer,
+            outcome=explanation.score.outcome,
+            fit_ai=explanation.score.fit_ai,
+            fit_ml=explanation.score.fit_ml,
+            content_version=self.content.content_version,
+            now=now,
+            answers=answers,
+        )
+        if result is None:  # another click completed or moved it first
+            return None
+        # What the guarded write left: the row as read, with the columns it set (no read back).
+        closed = replace(
+            session, position=transition.state.position, status="completed", updated_at=now, finished_at=now
+        )
+        return Progress(session=closed, step=None, result=result, explanation=explanation)
 
     async def _reread(self, session_id: int) -> Progress:
         """A racing click won: show whatever the session is now, as an unchanged repeat."""
