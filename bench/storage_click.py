@@ -1,13 +1,15 @@
 """Storage cost of one quiz click: read the session with its answers, then write the answer and the
 new position in one transaction (what QuizService does on a session it has not seen), or, on a
-session this process served last, the guarded write alone (bot/storage/_known.py).
+session this process served last, the guarded write alone (bot/storage/_known.py); and the same
+write with 50 members clicking at once (on PostgreSQL their steps share statements, _steps.py).
 
     python -m bench.storage_click [--clicks 3000] [--database-url postgresql://…]
 
-SQLite is measured three times in the same run: with a thread hop per statement (aiosqlite, the
-baseline), with the click path's statements on the event loop (the default), and on the loop from a
-known session. Figures are CPU and wall time per click; a PostgreSQL URL adds that backend, read +
-write and write alone (wall time includes the server's round trips).
+SQLite is measured with a thread hop per statement (aiosqlite, the baseline), with the click path's
+statements on the event loop (the default), and on the loop from a known session, one member at a
+time and 50 at once. Figures are CPU per click (a session's start included, one per 12 clicks) and
+wall time per click (per round of 50 in the crowd rows); a PostgreSQL URL adds that backend (wall time
+includes the server's round trips).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from bot.storage import Storage
 
 QUESTIONS = 12
+CROWD = 50  # members clicking at once in the crowd rows
 
 
 async def clicks(storage: Storage, n: int, known: bool) -> tuple[float, float, float]:
@@ -57,12 +60,63 @@ async def clicks(storage: Storage, n: int, known: bool) -> tuple[float, float, f
     return cpu, statistics.median(walls), walls[int(len(walls) * 0.99) - 1]
 
 
-async def measure(target: Path | str, fast: bool, n: int, known: bool = False) -> tuple[float, float, float]:
+async def together(storage: Storage, n: int, members: int) -> tuple[float, float, float]:
+    """As ``clicks`` on known sessions, with ``members`` members clicking at once (each click of a
+    round starts in the same pass of the event loop, as a burst of interactions does): on PostgreSQL
+    their steps share statements (bot/storage/_steps.py). Wall times are a whole round's."""
+    walls: list[float] = []
+    cpu0 = time.process_time()
+    done, user = 0, 0
+    while done < n:
+        sessions = []
+        for _ in range(members):
+            user += 1
+            sessions.append(
+                await storage.start_session(
+                    user_id=user,
+                    guild_id=1,
+                    origin_channel_id=None,
+                    quiz_version="v",
+                    mode="dm",
+                    now=time.time(),
+                )
+            )
+        for pos in range(QUESTIONS):
+            t0 = time.perf_counter()
+
+            async def click(session_id: int, pos: int = pos) -> None:
+                found = storage.known_session(session_id)
+                assert found is not None and found[0].position == pos
+                moved = await storage.save_progress(
+                    session_id,
+                    expect_position=pos,
+                    expect_updated_at=found[0].updated_at,
+                    position=pos + 1,
+                    status="active",
+                    now=time.time(),
+                    answer=(f"q{pos}", "a"),
+                )
+                assert moved is not None
+
+            await asyncio.gather(*(click(s.id) for s in sessions))
+            walls.append((time.perf_counter() - t0) * 1e6)
+            done += members
+    cpu = (time.process_time() - cpu0) * 1e6 / done
+    walls.sort()
+    return cpu, statistics.median(walls), walls[max(0, int(len(walls) * 0.99) - 1)]
+
+
+async def measure(
+    target: Path | str, fast: bool, n: int, known: bool = False, crowd: int = 0
+) -> tuple[float, float, float]:
     storage = Storage(target)
     storage.fast_clicks = fast
     await storage.open()
     try:
-        await clicks(storage, min(200, n), known)  # warm caches and prepared statements
+        if crowd:
+            await together(storage, min(200, n), crowd)  # warm caches and prepared statements
+            return await together(storage, n, crowd)
+        await clicks(storage, min(200, n), known)
         return await clicks(storage, n, known)
     finally:
         await storage.close()
@@ -75,20 +129,27 @@ async def main() -> None:
     args = parser.parse_args()
     rows: list[tuple[str, tuple[float, float, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for label, fast, known in (
-            ("sqlite, thread hop per statement (baseline)", False, False),
-            ("sqlite, click path on the loop", True, False),
-            ("sqlite, on the loop, known session", True, True),
+        for label, fast, known, crowd in (
+            ("sqlite, thread hop per statement (baseline)", False, False, 0),
+            ("sqlite, click path on the loop", True, False, 0),
+            ("sqlite, on the loop, known session", True, True, 0),
+            (f"sqlite, known, {CROWD} at once (round)", True, True, CROWD),
         ):
-            figures = await measure(Path(tmp) / f"{fast}-{known}.sqlite3", fast, args.clicks, known)
+            figures = await measure(
+                Path(tmp) / f"{fast}-{known}-{crowd}.sqlite3", fast, args.clicks, known, crowd
+            )
             rows.append((label, figures))
             print(
                 f"{label:48} cpu {figures[0]:7.0f} µs/click   wall p50 {figures[1]:7.0f} µs   p99 {figures[2]:7.0f} µs",
                 flush=True,
             )
     if args.database_url:
-        for label, known in (("postgresql", False), ("postgresql, known session", True)):
-            figures = await measure(args.database_url, True, args.clicks, known)
+        for label, known, crowd in (
+            ("postgresql", False, 0),
+            ("postgresql, known session", True, 0),
+            (f"postgresql, known, {CROWD} at once (round)", True, CROWD),
+        ):
+            figures = await measure(args.database_url, True, args.clicks, known, crowd)
             rows.append((label, figures))
             print(
                 f"{label:48} cpu {figures[0]:7.0f} µs/click   wall p50 {figures[1]:7.0f} µs   p99 {figures[2]:7.0f} µs",
