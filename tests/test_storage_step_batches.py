@@ -114,22 +114,50 @@ async def test_a_failed_statement_tells_every_click_in_it(postgres_url: str) -> 
         await storage.close()
 
 
-async def test_steps_locked_in_a_cycle_are_written_one_at_a_time() -> None:
-    """PostgreSQL ends one of two statements that lock the same rows in opposite orders (two processes
-    writing the same sessions at once); its steps are then written one by one, and each gets its row."""
-
-    class Cycle(Exception):
-        pass
-
+async def test_a_failed_statement_writes_each_step_alone_and_fails_only_its_own_click() -> None:
+    """A statement can fail for one step's sake, or be ended by PostgreSQL when another process's
+    statement locks the same sessions in the opposite order: its steps are then written one by one."""
     sent: list[list[int]] = []
 
     async def write(steps: Sequence[Step]) -> Sequence[Row]:
         sent.append([s.session_id for s in steps])
-        if len(steps) > 1:
-            raise Cycle
+        if len(steps) > 1 or steps[0].session_id == 6:
+            raise RuntimeError(f"refused: {[s.session_id for s in steps]}")
         return [{"id": steps[0].session_id, "position": steps[0].position}]  # type: ignore[list-item]
 
-    batches = StepBatches(write, lambda exc: isinstance(exc, Cycle))
-    rows = await asyncio.gather(*(batches.write(Step(i, 0, None, 1, 1.0, ("q1", "a"))) for i in (5, 6, 7)))
-    assert [dict(r) for r in rows if r is not None] == [{"id": i, "position": 1} for i in (5, 6, 7)]
+    batches = StepBatches(write)
+    outcomes = await asyncio.gather(
+        *(batches.write(Step(i, 0, None, 1, 1.0, ("q1", "a"))) for i in (5, 6, 7)), return_exceptions=True
+    )
     assert sent == [[5, 6, 7], [5], [6], [7]]
+    assert [dict(o) for o in (outcomes[0], outcomes[2])] == [
+        {"id": 5, "position": 1},
+        {"id": 7, "position": 1},
+    ]  # type: ignore[call-overload]
+    assert isinstance(outcomes[1], RuntimeError) and str(outcomes[1]) == "refused: [6]"
+
+
+async def test_a_click_given_up_still_holds_its_session_until_its_statement_ends() -> None:
+    """A click whose task is cancelled (shutting down, say) while its statement runs: the next click on
+    that session waits for the statement, idle, and is written after it."""
+    release, sent = asyncio.Event(), list[int]()
+
+    async def write(steps: Sequence[Step]) -> Sequence[Row]:
+        sent.extend(s.position for s in steps)
+        await release.wait()
+        return [{"id": s.session_id, "position": s.position} for s in steps]  # type: ignore[misc]
+
+    batches = StepBatches(write)
+    first = asyncio.create_task(batches.write(Step(5, 0, None, 1, 1.0, ("q1", "a"))))
+    while not sent:  # noqa: ASYNC110  (the statement is under way)
+        await asyncio.sleep(0)
+    first.cancel()
+    second = asyncio.create_task(batches.write(Step(5, 1, None, 2, 2.0, ("q2", "a"))))
+    await asyncio.wait([first])
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert not second.done() and sent == [1]
+    assert not batches._busy[5].done()  # the gate the second click waits on, closed: nothing spins
+    release.set()
+    assert dict(await second) == {"id": 5, "position": 2}  # type: ignore[call-overload]
+    assert sent == [1, 2]

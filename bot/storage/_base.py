@@ -245,7 +245,7 @@ class StorageBase:
         # Quiz sessions as this process last saw them (see _known.py); every deletion drops its own.
         self._known = KnownSessions()
         # PostgreSQL: the quiz steps that reach storage in one pass of the loop, as one statement.
-        self._steps = StepBatches(self._write_steps, pg.is_conflict)
+        self._steps = StepBatches(self._write_steps)
 
     @property
     def is_postgres(self) -> bool:

@@ -58,11 +58,6 @@ def _transient() -> tuple[type[BaseException], ...]:
     )
 
 
-def is_conflict(exc: BaseException) -> bool:
-    """The server ended a statement to break a cycle of row locks (deadlock_detected)."""
-    return "asyncpg" in sys.modules and isinstance(exc, asyncpg.exceptions.DeadlockDetectedError)
-
-
 # Queries are a fixed set of strings: convert each one's placeholders once, not on every call.
 _numbered = functools.lru_cache(maxsize=1024)(numbered)
 

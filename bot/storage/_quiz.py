@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.storage import _postgres as pg
 from bot.storage import _rollups as rollups
-from bot.storage._base import StorageBase, StorageUnavailable, _transient_errors
+from bot.storage._base import StorageBase, StorageError, StorageUnavailable, _transient_errors
 from bot.storage._driver import Row
 from bot.storage._rows import ResultRow, SessionRow, _result, _session
 from bot.storage._steps import Step
@@ -120,12 +120,12 @@ class QuizTables(StorageBase):
     ) -> SessionRow:
         """The start as one statement after one read, for the reason completions are (_complete_pg):
         every start in a server adds to the same rollup row. The statement locks the sessions the read
-        saw active and goes on only if all of them still are (a click moving one changes nothing the
-        figures count of an abandoned session); if one was closed meanwhile, or another start made
-        one the read did not see (which the one-active index refuses), the member is read again."""
+        saw active and goes on only if all of them still are, unchanged (the figures count an abandoned
+        quiz where it stopped); if one was moved or closed meanwhile, or another start made one the
+        read did not see (which the one-active index refuses), the member is read again."""
         for _attempt in range(3):
             rows = await self._all(rollups.ALL_OF_USER_SQL, (user_id,))
-            seen = [int(r["id"]) for r in rows if r["status"] == "active"]
+            seen = [(int(r["id"]), float(r["updated_at"])) for r in rows if r["status"] == "active"]
             before = rollups.snapshot(rows)
             # The new session's id is the database's to give; any id above the others ranks it the same.
             new = rollups.Session(2**63 - 1, now, None, "active", 0, quiz_version, None, None, None)
@@ -133,8 +133,10 @@ class QuizTables(StorageBase):
             upserts, upserted = rollups.pg_upserts(rollups.delta(before, after), "EXISTS (SELECT 1 FROM new)")
             try:
                 started = await self._all(
-                    "WITH still AS (SELECT id FROM quiz_sessions WHERE id = ANY(CAST(? AS BIGINT[]))"
-                    " AND status = 'active' FOR UPDATE),"
+                    "WITH seen AS (SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS DOUBLE PRECISION[]))"
+                    " AS t (id, updated_at)),"
+                    " still AS (SELECT s.id FROM quiz_sessions AS s JOIN seen USING (id)"
+                    " WHERE s.status = 'active' AND s.updated_at = seen.updated_at FOR UPDATE OF s),"
                     " abandoned AS (UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?, finished_at = ?"
                     " WHERE id IN (SELECT id FROM still) AND (SELECT count(*) FROM still) = ? RETURNING id),"
                     " new AS (INSERT INTO quiz_sessions (user_id, guild_id, origin_channel_id, quiz_version,"
@@ -142,7 +144,8 @@ class QuizTables(StorageBase):
                     " SELECT ?, ?, ?, ?, 'active', 0, ?, ?, ? WHERE (SELECT count(*) FROM abandoned) = ?"
                     f" RETURNING *){upserts} SELECT * FROM new",
                     (
-                        seen,
+                        [sid for sid, _ in seen],
+                        [at for _, at in seen],
                         now,
                         now,
                         len(seen),
@@ -157,7 +160,9 @@ class QuizTables(StorageBase):
                         *upserted,
                     ),
                 )
-            except pg.asyncpg.UniqueViolationError:
+            except pg.asyncpg.UniqueViolationError as exc:
+                if exc.constraint_name != "quiz_sessions_one_active":
+                    raise
                 continue  # a session started since the read: read again
             row = _session(next(iter(started), None))
             if row is not None:
@@ -245,6 +250,8 @@ class QuizTables(StorageBase):
         """Steps of distinct sessions, each under its own guard, in one statement: one round trip, atomic
         on its own. A step whose guard fails writes nothing and returns no row. pg.fetch retries once
         on a connection found dead, and a repeat writes nothing: the guards no longer hold."""
+        if self._pool is None:
+            raise StorageError("storage is not open")
         answers = [step.answer or (None, None) for step in steps]
         return await pg.fetch(
             self._pool,
@@ -330,10 +337,12 @@ class QuizTables(StorageBase):
     ) -> ResultRow | None:
         """Record the last answer, close the session and store its result in one transaction (guarded
         as ``save_progress`` is). ``answers``: the session's answers as read at ``expect_updated_at``
-        (read again if not given)."""
+        (read again if not given). On PostgreSQL, given ``expect_updated_at``, it is one statement after
+        its reads (_complete_pg)."""
         self._known.drop(session_id)
         guard, guarded = _guard(expect_position, expect_updated_at)
-        if self.is_postgres:
+        # Without the change it was read at, a read before the statement could be stale: one transaction.
+        if self.is_postgres and expect_updated_at is not None:
             finish = _Finish(position, answer, outcome, fit_ai, fit_ml, content_version, now)
             with _transient_errors():
                 return await self._complete_pg(session_id, guard, guarded, finish, answers, expect_updated_at)
@@ -380,7 +389,7 @@ class QuizTables(StorageBase):
         guarded: tuple[float, ...],
         finish: _Finish,
         answers: Mapping[str, str] | None,
-        read_at: float | None,
+        read_at: float,
     ) -> ResultRow | None:
         """The completion as one statement after the reads it needs: no transaction holds the rollup
         rows that every result in a server shares across round trips (under load, a convoy of
@@ -399,7 +408,7 @@ class QuizTables(StorageBase):
             completed_at=finish.now,
         )
         needed = rollups.answers_needed(before, after)
-        mine = dict(answers) if answers is not None and read_at is not None else None
+        mine = dict(answers) if answers is not None else None
         read = await self._answers_of(needed - {session_id} if mine is not None else needed)
         after.answers.update(read)
         if session_id in needed:  # with the answer this click gives, not written yet

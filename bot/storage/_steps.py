@@ -9,9 +9,12 @@ sent in the next pass of the loop.
 
 Each step keeps its own guard, so a batch writes exactly what the steps written one by one would. A
 session is in at most one statement at a time (a double click waits for the statement holding the first
-click), so this process's statements never wait on each other's row locks. Two processes writing the
-same sessions at once (rare: Discord sends a member's DM clicks to one shard) could lock them in
-opposite orders; PostgreSQL then ends one statement, and its steps are written one at a time instead.
+click), so this process's statements never wait on each other's row locks. A statement that fails
+is not the end of its clicks: each step is then written on its own, and each click learns its own
+outcome. That covers a step the database refuses, and two processes writing the same sessions at once
+(rare: Discord sends a member's DM clicks to one shard), which could lock them in opposite orders until
+PostgreSQL ends one statement. The price of sharing: a row lock held elsewhere on one member's session
+(an expiry sweep, say) holds the other steps of its statement back as long.
 """
 
 from __future__ import annotations
@@ -41,12 +44,12 @@ Write = Callable[[Sequence[Step]], Awaitable[Sequence[Row]]]
 
 
 class StepBatches:
-    def __init__(self, write: Write, is_conflict: Callable[[BaseException], bool]) -> None:
-        """``is_conflict``: the error by which the database ended a statement to break a lock cycle."""
-        self._write, self._is_conflict = write, is_conflict
+    def __init__(self, write: Write) -> None:
+        self._write = write
         self._next: list[tuple[Step, asyncio.Future[Row | None]]] = []
-        # Every session in the next batch or in a statement under way, and the future of its step.
-        self._busy: dict[int, asyncio.Future[Row | None]] = {}
+        # Every session in the next batch or in a statement under way: a gate opened when its step
+        # is written or has failed (apart from the clicking task's own future, which it may cancel).
+        self._busy: dict[int, asyncio.Future[None]] = {}
         self._writing: set[asyncio.Task[None]] = set()
 
     async def write(self, step: Step) -> Row | None:
@@ -58,7 +61,7 @@ class StepBatches:
         if not self._next:
             loop.call_soon(self._send)
         self._next.append((step, done))
-        self._busy[step.session_id] = done
+        self._busy[step.session_id] = loop.create_future()
         return await done
 
     def _send(self) -> None:
@@ -68,17 +71,21 @@ class StepBatches:
         task.add_done_callback(self._writing.discard)
 
     async def _run(self, batch: list[tuple[Step, asyncio.Future[Row | None]]]) -> None:
-        steps = [step for step, _ in batch]
         try:
-            try:
-                rows = list(await self._write(steps))
-            except Exception as exc:
-                if not self._is_conflict(exc) or len(steps) == 1:
-                    raise
-                rows = [row for step in steps for row in await self._write([step])]
+            rows = await self._write([step for step, _ in batch])
         except Exception as exc:
+            if len(batch) == 1:
+                self._finish(*batch[0], exc)
+                return
+            # One step may be what failed (or a lock cycle with another process's statement): each
+            # is written on its own, and each click learns its own outcome.
             for step, done in batch:
-                self._finish(step, done, exc)
+                try:
+                    own = await self._write([step])
+                except Exception as own_exc:
+                    self._finish(step, done, own_exc)
+                else:
+                    self._finish(step, done, own[0] if own else None)
             return
         except BaseException:  # cancelled (shutting down): so are the clicks waiting for it
             for step, done in batch:
@@ -96,7 +103,7 @@ class StepBatches:
         *,
         cancel: bool = False,
     ) -> None:
-        del self._busy[step.session_id]
+        self._busy.pop(step.session_id).set_result(None)
         if done.done():  # the clicking task was cancelled: the write stands, nobody waits for it
             return
         if cancel:
