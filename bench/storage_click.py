@@ -19,12 +19,28 @@ import asyncio
 import statistics
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
-from bot.storage import Storage
+from bot.storage import SessionRow, Storage
 
 QUESTIONS = 12
 CROWD = 50  # members clicking at once in the crowd rows
+
+
+async def step(storage: Storage, found: tuple[SessionRow, Mapping[str, str]] | None, pos: int) -> None:
+    """Answer the question at ``pos`` of the session as ``found``, guarded by its updated_at."""
+    assert found is not None and found[0].position == pos
+    moved = await storage.save_progress(
+        found[0].id,
+        expect_position=pos,
+        expect_updated_at=found[0].updated_at,
+        position=pos + 1,
+        status="active",
+        now=time.time(),
+        answer=(f"q{pos}", "a"),
+    )
+    assert moved is not None
 
 
 async def clicks(storage: Storage, n: int, known: bool) -> tuple[float, float, float]:
@@ -42,17 +58,7 @@ async def clicks(storage: Storage, n: int, known: bool) -> tuple[float, float, f
         for pos in range(min(QUESTIONS, n - done)):
             t0 = time.perf_counter()
             found = storage.known_session(sess.id) if known else await storage.session_with_answers(sess.id)
-            assert found is not None and found[0].position == pos
-            moved = await storage.save_progress(
-                sess.id,
-                expect_position=pos,
-                expect_updated_at=found[0].updated_at,
-                position=pos + 1,
-                status="active",
-                now=time.time(),
-                answer=(f"q{pos}", "a"),
-            )
-            assert moved is not None
+            await step(storage, found, pos)
             walls.append((time.perf_counter() - t0) * 1e6)
             done += 1
     cpu = (time.process_time() - cpu0) * 1e6 / n
@@ -84,21 +90,7 @@ async def together(storage: Storage, n: int, members: int) -> tuple[float, float
         for pos in range(QUESTIONS):
             t0 = time.perf_counter()
 
-            async def click(session_id: int, pos: int = pos) -> None:
-                found = storage.known_session(session_id)
-                assert found is not None and found[0].position == pos
-                moved = await storage.save_progress(
-                    session_id,
-                    expect_position=pos,
-                    expect_updated_at=found[0].updated_at,
-                    position=pos + 1,
-                    status="active",
-                    now=time.time(),
-                    answer=(f"q{pos}", "a"),
-                )
-                assert moved is not None
-
-            await asyncio.gather(*(click(s.id) for s in sessions))
+            await asyncio.gather(*(step(storage, storage.known_session(s.id), pos) for s in sessions))
             walls.append((time.perf_counter() - t0) * 1e6)
             done += members
     cpu = (time.process_time() - cpu0) * 1e6 / done

@@ -23,6 +23,18 @@ def _guard(position: int, updated_at: float | None) -> tuple[str, tuple[float, .
 
 
 @dataclass(frozen=True, slots=True)
+class _New:
+    """A session about to start."""
+
+    user_id: int
+    guild_id: int | None
+    origin_channel_id: int | None
+    quiz_version: str
+    mode: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
 class _Finish:
     """What a session's last click writes."""
 
@@ -65,7 +77,9 @@ class QuizTables(StorageBase):
         since = self._known.generation
         if self.is_postgres:
             with _transient_errors():
-                started = await self._start_pg(user_id, guild_id, origin_channel_id, quiz_version, mode, now)
+                started = await self._start_pg(
+                    _New(user_id, guild_id, origin_channel_id, quiz_version, mode, now)
+                )
             self._known.put(started, {}, since=since)
             return started
         async with self._tx(fast=True) as db:
@@ -109,27 +123,22 @@ class QuizTables(StorageBase):
         )
         return {r["question_id"]: r["option_id"] for r in rows}
 
-    async def _start_pg(
-        self,
-        user_id: int,
-        guild_id: int | None,
-        origin_channel_id: int | None,
-        quiz_version: str,
-        mode: str,
-        now: float,
-    ) -> SessionRow:
+    async def _start_pg(self, new: _New) -> SessionRow:
         """The start as one statement after one read, for the reason completions are (_complete_pg):
         every start in a server adds to the same rollup row. The statement locks the sessions the read
         saw active and goes on only if all of them still are, unchanged (the figures count an abandoned
         quiz where it stopped); if one was moved or closed meanwhile, or another start made one the
         read did not see (which the one-active index refuses), the member is read again."""
         for _attempt in range(3):
-            rows = await self._all(rollups.ALL_OF_USER_SQL, (user_id,))
+            rows = await self._all(rollups.ALL_OF_USER_SQL, (new.user_id,))
             seen = [(int(r["id"]), float(r["updated_at"])) for r in rows if r["status"] == "active"]
             before = rollups.snapshot(rows)
             # The new session's id is the database's to give; any id above the others ranks it the same.
-            new = rollups.Session(2**63 - 1, now, None, "active", 0, quiz_version, None, None, None)
-            after = before.started(None if guild_id is None else (guild_id, user_id), new, now)
+            session = rollups.Session(
+                2**63 - 1, new.now, None, "active", 0, new.quiz_version, None, None, None
+            )
+            pair = None if new.guild_id is None else (new.guild_id, new.user_id)
+            after = before.started(pair, session, new.now)
             upserts, upserted = rollups.pg_upserts(rollups.delta(before, after), "EXISTS (SELECT 1 FROM new)")
             try:
                 started = await self._all(
@@ -146,16 +155,16 @@ class QuizTables(StorageBase):
                     (
                         [sid for sid, _ in seen],
                         [at for _, at in seen],
-                        now,
-                        now,
+                        new.now,
+                        new.now,
                         len(seen),
-                        user_id,
-                        guild_id,
-                        origin_channel_id,
-                        quiz_version,
-                        mode,
-                        now,
-                        now,
+                        new.user_id,
+                        new.guild_id,
+                        new.origin_channel_id,
+                        new.quiz_version,
+                        new.mode,
+                        new.now,
+                        new.now,
                         len(seen),
                         *upserted,
                     ),
