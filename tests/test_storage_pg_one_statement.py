@@ -1,4 +1,4 @@
-"""On PostgreSQL a start, and a quiz's last answer, is one statement after its reads (bot/storage/_quiz.py
+"""On PostgreSQL a start, and a quiz's last answer, is one statement after its reads (bot/storage/_quiz_pg.py
 ``_start_pg``, ``_complete_pg``). What another connection does to the member between those reads and
 that statement must not leave two active sessions, a session abandoned twice, or statistics that
 disagree with the rows. Each test holds the member's session locked in another connection, so the
