@@ -48,20 +48,23 @@ async def started(fake: FakeDiscord, guild: Any, user: Any) -> tuple[Any, int]:
     return dm, int(option_ids(dm)[0].split(":")[1])
 
 
+async def begun(fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any]) -> tuple[Any, int]:
+    """The bot started and the member's quiz begun: its first question's DM and the session id."""
+    await runner.start()
+    return await started(fake, *member)
+
+
 async def one_answer_in(fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any]) -> tuple[Any, int]:
     """The bot started, the member's quiz begun and its first question answered: the bot knows it."""
-    guild, alice = member
-    await runner.start()
-    dm, sid = await started(fake, guild, alice)
-    return (await fake.click(alice, dm, option_ids(dm)[0])).message, sid
+    dm, sid = await begun(fake, runner, member)
+    return (await fake.click(member[1], dm, option_ids(dm)[0])).message, sid
 
 
 async def test_a_session_another_process_moved_is_read_again_before_the_click_is_saved(
     fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any], content: Content
 ) -> None:
-    guild, alice = member
-    await runner.start()
-    dm, sid = await started(fake, guild, alice)
+    _, alice = member
+    dm, sid = await begun(fake, runner, member)
     q1, q1_here = question_of(dm), option_ids(dm)[0].split(":")[3]
     dm = (await fake.click(alice, dm, option_ids(dm)[0])).message  # this bot now knows {q1}
     q2 = question_of(dm)
@@ -162,9 +165,8 @@ async def test_forget_leaves_nothing_of_the_member_in_the_bots_memory(
 async def test_the_last_answer_on_a_quiz_changed_elsewhere_is_scored_on_the_stored_answers(
     fake: FakeDiscord, runner: BotRunner, member: tuple[Any, Any], content: Content
 ) -> None:
-    guild, alice = member
-    await runner.start()
-    dm, sid = await started(fake, guild, alice)
+    _, alice = member
+    dm, sid = await begun(fake, runner, member)
     dm = await answer_all(fake, alice, dm, AI_PATH[:-1])  # this bot knows every answer but the last
     async with other_process(runner, content) as other:
         # Elsewhere the member steps back, answers the one before last at the ML end, and is at the

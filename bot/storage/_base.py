@@ -333,7 +333,7 @@ class StorageBase:
             )
 
     async def _write_steps(self, steps: Sequence[Step]) -> list[Row]:
-        raise NotImplementedError  # QuizTables writes them
+        raise NotImplementedError  # PgQuizStatements (_quiz_pg.py) writes them
 
     async def close(self) -> None:
         await self._steps.drain()
